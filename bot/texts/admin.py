@@ -1,0 +1,5 @@
+"""Admin texts."""
+
+ID: dict[str, str] = {}
+
+EN: dict[str, str] = {}

@@ -1,0 +1,5 @@
+"""Customer texts."""
+
+ID: dict[str, str] = {}
+
+EN: dict[str, str] = {}

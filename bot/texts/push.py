@@ -1,0 +1,5 @@
+"""Push texts."""
+
+ID: dict[str, str] = {}
+
+EN: dict[str, str] = {}

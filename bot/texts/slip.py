@@ -1,0 +1,5 @@
+"""Slip texts."""
+
+ID: dict[str, str] = {}
+
+EN: dict[str, str] = {}
