@@ -1,0 +1,32 @@
+"""The data layer: all SQL of the bot lives in this package (``tx.py``) and nowhere else."""
+
+from storage.models import (
+    Charge,
+    Customer,
+    HistoryEntry,
+    NewOrder,
+    Order,
+    OrderItem,
+    OutboxMessage,
+    PaymentEvent,
+    Product,
+    SalesReport,
+)
+from storage.store import Store
+from storage.tx import OutOfStock, Tx
+
+__all__ = [
+    "Charge",
+    "Customer",
+    "HistoryEntry",
+    "NewOrder",
+    "Order",
+    "OrderItem",
+    "OutOfStock",
+    "OutboxMessage",
+    "PaymentEvent",
+    "Product",
+    "SalesReport",
+    "Store",
+    "Tx",
+]

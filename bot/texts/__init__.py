@@ -1,10 +1,10 @@
 """The text catalogue: every user-facing string, in Indonesian (default) and English.
 
 Strings are grouped by area, one module each (``customer``, ``admin``, ``push``, ``slip``, ...).
-Every module defines two dicts, ``ID`` and ``EN``, with the same keys and the same ``{placeholders}``;
-``tests/test_texts.py`` checks that. Values are ``str.format`` templates. Texts that go out with
-``parse_mode=HTML`` must get user-provided values escaped by the caller (``telegram.helpers.escape``
-or ``html.escape``) before they are formatted in.
+Every module defines two dicts, ``ID`` and ``EN``, with the same keys and the same
+``{placeholders}``; ``tests/test_texts.py`` checks that. Values are ``str.format`` templates.
+Texts go out with ``parse_mode=HTML``: callers escape user-provided values (``html.escape``)
+before formatting them in.
 """
 
 from __future__ import annotations

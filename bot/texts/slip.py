@@ -1,5 +1,51 @@
-"""Slip texts."""
+"""Slip texts: everything printed on the payment slip image (bot/slip.py)."""
 
-ID: dict[str, str] = {}
+ID: dict[str, str] = {
+    "slip.subtitle": "Slip pembayaran",
+    "slip.pay_at": "Bayar di Indomaret",
+    "slip.expires": "Berlaku sampai {when} WIB",
+    "slip.code_label": "KODE PEMBAYARAN",
+    "slip.steps_title": "Cara bayar",
+    "slip.step1": "Datang ke kasir Indomaret mana saja.",
+    "slip.step2": "Bilang mau bayar Midtrans, lalu tunjukkan barcode atau kode di atas.",
+    "slip.step3": "Bayar {amount} dan simpan struknya. Pesananmu langsung kami proses.",
+    "slip.order": "No. pesanan: {order_id}",
+    "slip.datetime": "{day} {month} {year} {time}",
+    "slip.month.1": "Jan",
+    "slip.month.2": "Feb",
+    "slip.month.3": "Mar",
+    "slip.month.4": "Apr",
+    "slip.month.5": "Mei",
+    "slip.month.6": "Jun",
+    "slip.month.7": "Jul",
+    "slip.month.8": "Agu",
+    "slip.month.9": "Sep",
+    "slip.month.10": "Okt",
+    "slip.month.11": "Nov",
+    "slip.month.12": "Des",
+}
 
-EN: dict[str, str] = {}
+EN: dict[str, str] = {
+    "slip.subtitle": "Payment slip",
+    "slip.pay_at": "Pay at Indomaret",
+    "slip.expires": "Valid until {when} WIB",
+    "slip.code_label": "PAYMENT CODE",
+    "slip.steps_title": "How to pay",
+    "slip.step1": "Go to any Indomaret cashier.",
+    "slip.step2": "Say you want to pay for Midtrans and show the barcode or code above.",
+    "slip.step3": "Pay {amount} and keep the receipt. We process your order right away.",
+    "slip.order": "Order ID: {order_id}",
+    "slip.datetime": "{day} {month} {year} {time}",
+    "slip.month.1": "Jan",
+    "slip.month.2": "Feb",
+    "slip.month.3": "Mar",
+    "slip.month.4": "Apr",
+    "slip.month.5": "May",
+    "slip.month.6": "Jun",
+    "slip.month.7": "Jul",
+    "slip.month.8": "Aug",
+    "slip.month.9": "Sep",
+    "slip.month.10": "Oct",
+    "slip.month.11": "Nov",
+    "slip.month.12": "Dec",
+}

@@ -1,0 +1,349 @@
+"""Settings from the environment and `.env`, validated once at start-up.
+
+A bad value stops the bot with one line naming the setting, what is wrong and an example, so an
+operator can fix it without reading a traceback. The Midtrans server key is held in a ``Secret``
+whose ``repr`` and ``str`` hide it: it cannot leak into a log line or an error by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+MIDTRANS_BASE_URLS = {
+    "sandbox": "https://api.sandbox.midtrans.com",
+    "production": "https://api.midtrans.com",
+}
+TELEGRAM_DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+MIN_PAYMENT_EXPIRY = timedelta(seconds=20)
+MAX_PAYMENT_EXPIRY = timedelta(days=180)
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """One bad setting: its name, what is wrong with it, and an example of a good value."""
+
+    def __init__(self, name: str, problem: str, example: str) -> None:
+        self.name = name
+        self.problem = problem
+        self.example = example
+        super().__init__(f"setting {name}: {problem} (example: {name}={example})")
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment. See `.env.example` for each one."""
+
+    telegram_token: Secret
+    telegram_base_url: str = TELEGRAM_DEFAULT_BASE_URL
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    midtrans_server_key: Secret = field(default_factory=lambda: Secret(""))
+    midtrans_environment: str = "sandbox"
+    midtrans_base_url: str = MIDTRANS_BASE_URLS["sandbox"]
+    public_base_url: str | None = None
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    notification_path: str = "/midtrans/notification"
+    telegram_webhook_path: str = "/telegram"
+    telegram_webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    database_path: Path = Path("data/warung.db")
+    admin_ids: frozenset[int] = frozenset()
+    payment_expiry: timedelta = timedelta(hours=24)
+    shop_name: str = "Warung"
+    max_pending_orders: int = 3
+    confirm_notifications: bool = True
+    reversal_window: timedelta = timedelta(seconds=90)
+    reconcile_interval: timedelta = timedelta(seconds=60)
+    reconcile_grace: timedelta = timedelta(minutes=5)
+    log_level: str = "INFO"
+
+    @property
+    def notification_url(self) -> str | None:
+        """Where Midtrans should POST notifications, when the listener is public."""
+        if not self.public_base_url:
+            return None
+        return self.public_base_url.rstrip("/") + self.notification_path
+
+    @property
+    def telegram_webhook_url(self) -> str | None:
+        if not self.public_base_url:
+            return None
+        return self.public_base_url.rstrip("/") + self.telegram_webhook_path
+
+
+# --- parsers: each returns the value or raises ValueError with a short, key-free reason ---
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``30m``, ``2h``, ``1d``: the compact form used in `.env`."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError("is not a duration like 90s, 30m, 2h or 1d")
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    return timedelta(**{_UNITS[unit]: amount})
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _parse_url(text: str) -> str:
+    parts = urlsplit(text.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return text.strip().rstrip("/")
+
+
+def _parse_public_url(text: str) -> str:
+    url = _parse_url(text)
+    if not url.startswith("https://"):
+        raise ValueError("must be an https URL (Telegram and Midtrans only call HTTPS)")
+    return url
+
+
+def _parse_port(text: str) -> int:
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise ValueError("must be a port number from 1 to 65535")
+    return port
+
+
+def _parse_path(text: str) -> str:
+    text = text.strip()
+    if not text.startswith("/") or " " in text:
+        raise ValueError("must be a URL path starting with /")
+    return text
+
+
+def _parse_admin_ids(text: str) -> frozenset[int]:
+    ids = set()
+    for part in re.split(r"[,\s]+", text.strip()):
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ValueError(f"{part!r} is not a numeric Telegram user id")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return value
+
+
+def _parse_token(text: str) -> Secret:
+    if not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", text.strip()):
+        raise ValueError("does not look like a bot token from @BotFather")
+    return Secret(text.strip())
+
+
+def _parse_server_key(text: str) -> Secret:
+    value = text.strip()
+    if len(value) < 8 or not re.fullmatch(r"[A-Za-z0-9_\-]+", value):
+        raise ValueError("does not look like a Midtrans server key")
+    return Secret(value)
+
+
+def _parse_payment_expiry(text: str) -> timedelta:
+    value = parse_duration(text)
+    if not MIN_PAYMENT_EXPIRY <= value <= MAX_PAYMENT_EXPIRY:
+        raise ValueError("must be between 20s and 180d (Indomaret's limits)")
+    return value
+
+
+def _parse_log_level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _parse_environment(text: str) -> str:
+    value = text.strip().lower()
+    if value not in MIDTRANS_BASE_URLS:
+        raise ValueError("must be sandbox or production")
+    return value
+
+
+def _parse_webhook_secret(text: str) -> Secret:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", text.strip()):
+        raise ValueError("must be 1-256 characters of letters, digits, _ and -")
+    return Secret(text.strip())
+
+
+def _read(
+    env: Mapping[str, str],
+    name: str,
+    parse: Callable[[str], T],
+    example: str,
+    default: T,
+) -> T:
+    raw = env.get(name, "")
+    if raw.strip() == "":
+        return default
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        problem = str(exc) if str(exc) and "invalid literal" not in str(exc) else "is not valid"
+        raise ConfigError(name, problem, example) from None
+
+
+def read_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
+    """The process environment over the `.env` file (the environment wins)."""
+    merged: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> Settings:
+    """Validate ``env`` into Settings, raising ConfigError for the first bad value."""
+    defaults = Settings(telegram_token=Secret(""))
+    token = _read(env, "TELEGRAM_BOT_TOKEN", _parse_token, "123456:ABC-your-token", Secret(""))
+    if require_telegram and not token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN", "is not set (get one from @BotFather)", "123456:ABC-your-token"
+        )
+    server_key = _read(
+        env, "MIDTRANS_SERVER_KEY", _parse_server_key, "SB-Mid-server-xxxx", Secret("")
+    )
+    if require_telegram and not server_key:
+        raise ConfigError(
+            "MIDTRANS_SERVER_KEY",
+            "is not set (Midtrans dashboard > Settings > Access Keys)",
+            "SB-Mid-server-xxxx",
+        )
+    environment = _read(env, "MIDTRANS_ENVIRONMENT", _parse_environment, "sandbox", "sandbox")
+    if environment == "production" and server_key.get().startswith("SB-"):
+        raise ConfigError(
+            "MIDTRANS_SERVER_KEY",
+            "is a sandbox key (SB-...) but MIDTRANS_ENVIRONMENT is production",
+            "Mid-server-xxxx",
+        )
+    base_url = (
+        _read(env, "MIDTRANS_API_BASE_URL", _parse_url, "http://127.0.0.1:8090", "")
+        or MIDTRANS_BASE_URLS[environment]
+    )
+    telegram_base = _read(env, "TELEGRAM_API_BASE_URL", _parse_url, "http://127.0.0.1:8081/bot", "")
+    return Settings(
+        telegram_token=token,
+        telegram_base_url=telegram_base or defaults.telegram_base_url,
+        telegram_base_file_url=(
+            _file_url_for(telegram_base) if telegram_base else defaults.telegram_base_file_url
+        ),
+        midtrans_server_key=server_key,
+        midtrans_environment=environment,
+        midtrans_base_url=base_url,
+        public_base_url=_read(
+            env, "PUBLIC_BASE_URL", _parse_public_url, "https://warung.example.com", None
+        ),
+        listen_host=_read(env, "LISTEN_HOST", str.strip, "0.0.0.0", defaults.listen_host),  # noqa: S104
+        listen_port=_read(env, "LISTEN_PORT", _parse_port, "8080", defaults.listen_port),
+        notification_path=_read(
+            env,
+            "NOTIFICATION_PATH",
+            _parse_path,
+            "/midtrans/notification",
+            defaults.notification_path,
+        ),
+        telegram_webhook_path=_read(
+            env, "TELEGRAM_WEBHOOK_PATH", _parse_path, "/telegram", defaults.telegram_webhook_path
+        ),
+        telegram_webhook_secret=_read(
+            env,
+            "TELEGRAM_WEBHOOK_SECRET",
+            _parse_webhook_secret,
+            "a-long-random-string",
+            Secret(""),
+        ),
+        database_path=_read(env, "DATABASE_PATH", Path, "data/warung.db", defaults.database_path),
+        admin_ids=_read(env, "ADMIN_IDS", _parse_admin_ids, "12345678,87654321", frozenset()),
+        payment_expiry=_read(
+            env, "PAYMENT_EXPIRY", _parse_payment_expiry, "24h", defaults.payment_expiry
+        ),
+        shop_name=_read(env, "SHOP_NAME", _parse_shop_name, "Warung Bu Siti", defaults.shop_name),
+        max_pending_orders=_read(
+            env, "MAX_PENDING_ORDERS", _parse_positive_int, "3", defaults.max_pending_orders
+        ),
+        confirm_notifications=_read(
+            env, "CONFIRM_NOTIFICATIONS", _parse_bool, "true", defaults.confirm_notifications
+        ),
+        reversal_window=_read(
+            env, "REVERSAL_WINDOW", parse_duration, "90s", defaults.reversal_window
+        ),
+        reconcile_interval=_read(
+            env, "RECONCILE_INTERVAL", _parse_reconcile_interval, "60s", defaults.reconcile_interval
+        ),
+        reconcile_grace=_read(
+            env, "RECONCILE_GRACE", parse_duration, "5m", defaults.reconcile_grace
+        ),
+        log_level=_read(env, "LOG_LEVEL", _parse_log_level, "INFO", defaults.log_level),
+    )
+
+
+def _parse_shop_name(text: str) -> str:
+    name = text.strip()
+    if len(name) > 64:
+        raise ValueError("is longer than 64 characters")
+    return name
+
+
+def _parse_reconcile_interval(text: str) -> timedelta:
+    value = parse_duration(text)
+    if value < timedelta(seconds=1):
+        raise ValueError("must be at least 1s")
+    return value
+
+
+def _file_url_for(base_url: str) -> str:
+    """Telegram serves files under /file/bot<token>; mirror that for a custom API server."""
+    if base_url.endswith("/bot"):
+        return base_url[: -len("/bot")] + "/file/bot"
+    return base_url.rstrip("/") + "/file/bot"

@@ -1,0 +1,732 @@
+"""Every SQL statement of the bot, as methods of ``Tx``: one open transaction on one connection.
+
+``Store.run(fn)`` hands a ``Tx`` to ``fn`` inside the database worker thread and commits once ``fn``
+returns (or rolls back if it raises), so several writes form one transaction and cost one thread
+hop. Methods are synchronous on purpose: they never await, so nothing interleaves mid-transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+
+from storage.models import (
+    Charge,
+    Customer,
+    HistoryEntry,
+    NewOrder,
+    Order,
+    OrderItem,
+    OutboxMessage,
+    PaymentEvent,
+    Product,
+    SalesReport,
+)
+
+WIB = timezone(timedelta(hours=7), "WIB")
+
+
+class OutOfStock(Exception):
+    """A line asked for more than the product has left (or the product is gone or hidden)."""
+
+    def __init__(self, product_id: int, name: str) -> None:
+        super().__init__(f"product {product_id} ({name}) is out of stock")
+        self.product_id = product_id
+        self.name = name
+
+
+def ts(moment: datetime) -> str:
+    """Times are stored as UTC ISO strings, so they sort and compare as text."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _req_dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+_PRODUCT_COLUMNS = "id, name, price, stock, description, photo_file_id, visible, deleted"
+_ORDER_COLUMNS = (
+    "id, customer_id, chat_id, status, subtotal, delivery_fee, gross_amount, fulfilment, address,"
+    " latitude, longitude, note, customer_name, customer_phone, customer_email, language,"
+    " expires_at, created_at, updated_at, paid_at, seller_notified_at, fulfilled_at,"
+    " last_checked_at"
+)
+_EDITABLE_PRODUCT_FIELDS = {"name", "price", "stock", "description", "photo_file_id", "visible"}
+_ORDER_TIMESTAMPS = {"paid_at", "seller_notified_at", "fulfilled_at", "last_checked_at"}
+
+
+def _product(row: sqlite3.Row) -> Product:
+    return Product(
+        id=row["id"],
+        name=row["name"],
+        price=row["price"],
+        stock=row["stock"],
+        description=row["description"],
+        photo_file_id=row["photo_file_id"],
+        visible=bool(row["visible"]),
+        deleted=bool(row["deleted"]),
+    )
+
+
+def _customer(row: sqlite3.Row) -> Customer:
+    return Customer(
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        name=row["name"],
+        phone=row["phone"],
+        email=row["email"],
+        language=row["language"],
+        address=row["address"],
+    )
+
+
+class Tx:
+    """Repository operations inside one transaction. Obtain one only through ``Store.run``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # --- shop settings -------------------------------------------------------------------
+
+    def shop_settings(self) -> dict[str, str]:
+        rows = self.conn.execute("SELECT key, value FROM shop_settings").fetchall()
+        return {row["key"]: row["value"] for row in rows}
+
+    def set_shop_setting(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO shop_settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # --- products ------------------------------------------------------------------------
+
+    def add_product(
+        self,
+        name: str,
+        price: int,
+        stock: int | None,
+        now: datetime,
+        description: str = "",
+        photo_file_id: str | None = None,
+    ) -> Product:
+        cursor = self.conn.execute(
+            "INSERT INTO products (name, price, stock, description, photo_file_id, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (name, price, stock, description, photo_file_id, ts(now), ts(now)),
+        )
+        product = self.product(int(cursor.lastrowid or 0))
+        assert product is not None
+        return product
+
+    def product(self, product_id: int) -> Product | None:
+        row = self.conn.execute(
+            f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE id = ? AND deleted = 0",
+            (product_id,),
+        ).fetchone()
+        return _product(row) if row else None
+
+    def products(self, *, include_hidden: bool = False) -> list[Product]:
+        where = "deleted = 0" if include_hidden else "deleted = 0 AND visible = 1"
+        rows = self.conn.execute(
+            f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE {where} ORDER BY id"
+        ).fetchall()
+        return [_product(row) for row in rows]
+
+    def update_product(self, product_id: int, now: datetime, **fields: object) -> Product | None:
+        unknown = set(fields) - _EDITABLE_PRODUCT_FIELDS
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        if fields:
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            self.conn.execute(
+                f"UPDATE products SET {assignments}, updated_at = ? WHERE id = ? AND deleted = 0",
+                (*fields.values(), ts(now), product_id),
+            )
+        return self.product(product_id)
+
+    def delete_product(self, product_id: int, now: datetime) -> bool:
+        """Soft delete: past orders keep pointing at the product."""
+        cursor = self.conn.execute(
+            "UPDATE products SET deleted = 1, visible = 0, updated_at = ?"
+            " WHERE id = ? AND deleted = 0",
+            (ts(now), product_id),
+        )
+        return cursor.rowcount == 1
+
+    # --- customers -----------------------------------------------------------------------
+
+    def customer(self, user_id: int) -> Customer | None:
+        row = self.conn.execute(
+            "SELECT user_id, chat_id, name, phone, email, language, address FROM customers"
+            " WHERE user_id = ?",
+            (user_id,),
+        ).fetchone()
+        return _customer(row) if row else None
+
+    def save_customer(
+        self,
+        user_id: int,
+        chat_id: int,
+        now: datetime,
+        *,
+        name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        language: str | None = None,
+        address: str | None = None,
+    ) -> Customer:
+        """Insert or update; ``None`` leaves a field as it was."""
+        self.conn.execute(
+            "INSERT INTO customers (user_id, chat_id, name, phone, email, language, address,"
+            " created_at, updated_at) VALUES (?, ?, COALESCE(?, ''), ?, ?, COALESCE(?, 'id'), ?,"
+            " ?, ?) ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id,"
+            " name = COALESCE(?, name), phone = COALESCE(?, phone), email = COALESCE(?, email),"
+            " language = COALESCE(?, language), address = COALESCE(?, address),"
+            " updated_at = excluded.updated_at",
+            (
+                user_id,
+                chat_id,
+                name,
+                phone,
+                email,
+                language,
+                address,
+                ts(now),
+                ts(now),
+                name,
+                phone,
+                email,
+                language,
+                address,
+            ),
+        )
+        customer = self.customer(user_id)
+        assert customer is not None
+        return customer
+
+    # --- orders --------------------------------------------------------------------------
+
+    def create_order(self, order: NewOrder) -> Order:
+        """Insert the order and its lines and reserve stock; OutOfStock rolls all of it back."""
+        self.save_customer(order.customer_id, order.chat_id, order.created_at)
+        self.conn.execute(
+            "INSERT INTO orders (id, customer_id, chat_id, status, subtotal, delivery_fee,"
+            " gross_amount, fulfilment, address, latitude, longitude, note, customer_name,"
+            " customer_phone, customer_email, language, expires_at, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                order.id,
+                order.customer_id,
+                order.chat_id,
+                order.status,
+                order.subtotal,
+                order.delivery_fee,
+                order.gross_amount,
+                order.fulfilment,
+                order.address,
+                order.latitude,
+                order.longitude,
+                order.note,
+                order.customer_name,
+                order.customer_phone,
+                order.customer_email,
+                order.language,
+                ts(order.expires_at) if order.expires_at else None,
+                ts(order.created_at),
+                ts(order.created_at),
+            ),
+        )
+        for line, item in enumerate(order.items, start=1):
+            self.conn.execute(
+                "INSERT INTO order_items (order_id, line, product_id, name, price, quantity)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (order.id, line, item.product_id, item.name, item.price, item.quantity),
+            )
+            if item.product_id is not None:
+                self._reserve(item)
+        self.add_history(order.id, None, order.status, "checkout", order.created_at)
+        created = self.order(order.id)
+        assert created is not None
+        return created
+
+    def _reserve(self, item: OrderItem) -> None:
+        cursor = self.conn.execute(
+            "UPDATE products SET stock = CASE WHEN stock IS NULL THEN NULL ELSE stock - ? END"
+            " WHERE id = ? AND deleted = 0 AND visible = 1 AND (stock IS NULL OR stock >= ?)",
+            (item.quantity, item.product_id, item.quantity),
+        )
+        if cursor.rowcount != 1:
+            raise OutOfStock(item.product_id or 0, item.name)
+
+    def release_stock(self, order_id: str) -> None:
+        """Give an order's reserved units back (expire, cancel, reversal, failed charge)."""
+        self.conn.execute(
+            "UPDATE products SET stock = stock + (SELECT COALESCE(SUM(quantity), 0)"
+            " FROM order_items WHERE order_items.order_id = ? AND"
+            " order_items.product_id = products.id)"
+            " WHERE stock IS NOT NULL AND id IN"
+            " (SELECT product_id FROM order_items WHERE order_id = ?)",
+            (order_id, order_id),
+        )
+
+    def order(self, order_id: str) -> Order | None:
+        row = self.conn.execute(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?",
+            (order_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return self._order(row)
+
+    def _order(self, row: sqlite3.Row, *, with_details: bool = True) -> Order:
+        items: tuple[OrderItem, ...] = ()
+        charge = None
+        if with_details:
+            items = tuple(
+                OrderItem(r["product_id"], r["name"], r["price"], r["quantity"])
+                for r in self.conn.execute(
+                    "SELECT product_id, name, price, quantity FROM order_items"
+                    " WHERE order_id = ? ORDER BY line",
+                    (row["id"],),
+                )
+            )
+            charge = self.charge(row["id"])
+        return Order(
+            id=row["id"],
+            customer_id=row["customer_id"],
+            chat_id=row["chat_id"],
+            status=row["status"],
+            subtotal=row["subtotal"],
+            delivery_fee=row["delivery_fee"],
+            gross_amount=row["gross_amount"],
+            fulfilment=row["fulfilment"],
+            address=row["address"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+            note=row["note"],
+            customer_name=row["customer_name"],
+            customer_phone=row["customer_phone"],
+            customer_email=row["customer_email"],
+            language=row["language"],
+            expires_at=_dt(row["expires_at"]),
+            created_at=_req_dt(row["created_at"]),
+            updated_at=_req_dt(row["updated_at"]),
+            paid_at=_dt(row["paid_at"]),
+            seller_notified_at=_dt(row["seller_notified_at"]),
+            fulfilled_at=_dt(row["fulfilled_at"]),
+            last_checked_at=_dt(row["last_checked_at"]),
+            items=items,
+            charge=charge,
+        )
+
+    def orders(
+        self,
+        *,
+        customer_id: int | None = None,
+        statuses: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        newest_first: bool = True,
+    ) -> list[Order]:
+        where, params = self._order_filter(customer_id, statuses, since, until)
+        direction = "DESC" if newest_first else "ASC"
+        rows = self.conn.execute(
+            f"SELECT {_ORDER_COLUMNS} FROM orders {where}"
+            f" ORDER BY created_at {direction}, id {direction} LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        ).fetchall()
+        return [self._order(row) for row in rows]
+
+    def count_orders(
+        self,
+        *,
+        customer_id: int | None = None,
+        statuses: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        where, params = self._order_filter(customer_id, statuses, since, until)
+        row = self.conn.execute(f"SELECT COUNT(*) FROM orders {where}", params).fetchone()
+        return int(row[0])
+
+    @staticmethod
+    def _order_filter(
+        customer_id: int | None,
+        statuses: Sequence[str] | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> tuple[str, tuple[object, ...]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if customer_id is not None:
+            clauses.append("customer_id = ?")
+            params.append(customer_id)
+        if statuses:
+            clauses.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            params.extend(statuses)
+        if since is not None:
+            clauses.append("created_at >= ?")
+            params.append(ts(since))
+        if until is not None:
+            clauses.append("created_at < ?")
+            params.append(ts(until))
+        return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+    def set_order_status(
+        self,
+        order_id: str,
+        expected: str,
+        new: str,
+        reason: str,
+        now: datetime,
+        **stamps: datetime,
+    ) -> bool:
+        """Move an order from ``expected`` to ``new``; False if it was no longer ``expected``."""
+        unknown = set(stamps) - _ORDER_TIMESTAMPS
+        if unknown:
+            raise ValueError(f"unknown timestamps: {sorted(unknown)}")
+        assignments = "".join(f", {name} = ?" for name in stamps)
+        cursor = self.conn.execute(
+            f"UPDATE orders SET status = ?, updated_at = ?{assignments}"
+            " WHERE id = ? AND status = ?",
+            (new, ts(now), *(ts(v) for v in stamps.values()), order_id, expected),
+        )
+        if cursor.rowcount != 1:
+            return False
+        self.add_history(order_id, expected, new, reason, now)
+        return True
+
+    def stamp_order(self, order_id: str, **stamps: datetime) -> None:
+        unknown = set(stamps) - _ORDER_TIMESTAMPS
+        if unknown or not stamps:
+            raise ValueError(f"unknown timestamps: {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in stamps)
+        self.conn.execute(
+            f"UPDATE orders SET {assignments} WHERE id = ?",
+            (*(ts(v) for v in stamps.values()), order_id),
+        )
+
+    def add_history(
+        self, order_id: str, from_status: str | None, to_status: str, reason: str, at: datetime
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO order_history (order_id, from_status, to_status, reason, at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (order_id, from_status, to_status, reason, ts(at)),
+        )
+
+    def history(self, order_id: str) -> list[HistoryEntry]:
+        rows = self.conn.execute(
+            "SELECT from_status, to_status, reason, at FROM order_history WHERE order_id = ?"
+            " ORDER BY id",
+            (order_id,),
+        ).fetchall()
+        return [
+            HistoryEntry(r["from_status"], r["to_status"], r["reason"], _req_dt(r["at"]))
+            for r in rows
+        ]
+
+    def orders_due_for_check(
+        self,
+        pending_statuses: Sequence[str],
+        expired_before: datetime,
+        quiet_since: datetime,
+        limit: int = 100,
+    ) -> list[Order]:
+        """Pending orders past their expiry (plus grace) or not heard of for a while."""
+        marks = ", ".join("?" for _ in pending_statuses)
+        rows = self.conn.execute(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE status IN ({marks})"
+            " AND ((expires_at IS NOT NULL AND expires_at < ?)"
+            " OR COALESCE(last_checked_at, created_at) < ?)"
+            " ORDER BY COALESCE(last_checked_at, created_at) LIMIT ?",
+            (*pending_statuses, ts(expired_before), ts(quiet_since), limit),
+        ).fetchall()
+        return [self._order(row) for row in rows]
+
+    def paid_orders_awaiting_seller(self, status: str, paid_before: datetime) -> list[Order]:
+        """Paid orders whose reversal window has passed and whose seller was not told yet."""
+        rows = self.conn.execute(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE status = ?"
+            " AND seller_notified_at IS NULL AND paid_at IS NOT NULL AND paid_at <= ?"
+            " ORDER BY paid_at",
+            (status, ts(paid_before)),
+        ).fetchall()
+        return [self._order(row) for row in rows]
+
+    # --- charges -------------------------------------------------------------------------
+
+    def save_charge(
+        self,
+        order_id: str,
+        transaction_id: str,
+        payment_code: str,
+        expires_at: datetime | None,
+        raw_response: dict[str, object],
+        now: datetime,
+        store: str = "indomaret",
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO charges (order_id, transaction_id, payment_code, store, expires_at,"
+            " raw_response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (order_id) DO NOTHING",
+            (
+                order_id,
+                transaction_id,
+                payment_code,
+                store,
+                ts(expires_at) if expires_at else None,
+                json.dumps(raw_response, ensure_ascii=False),
+                ts(now),
+            ),
+        )
+        if expires_at is not None:
+            self.conn.execute(
+                "UPDATE orders SET expires_at = ? WHERE id = ?", (ts(expires_at), order_id)
+            )
+
+    def charge(self, order_id: str) -> Charge | None:
+        row = self.conn.execute(
+            "SELECT transaction_id, payment_code, store, expires_at, created_at FROM charges"
+            " WHERE order_id = ?",
+            (order_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Charge(
+            row["transaction_id"],
+            row["payment_code"],
+            row["store"],
+            _dt(row["expires_at"]),
+            _req_dt(row["created_at"]),
+        )
+
+    # --- payment events ------------------------------------------------------------------
+
+    def record_payment_event(
+        self,
+        *,
+        order_id: str | None,
+        source: str,
+        transaction_status: str | None,
+        status_code: str | None,
+        gross_amount: str | None,
+        verified: bool,
+        applied: bool,
+        outcome: str,
+        raw: str,
+        now: datetime,
+    ) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO payment_events (order_id, source, transaction_status, status_code,"
+            " gross_amount, verified, applied, outcome, raw, received_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                order_id,
+                source,
+                transaction_status,
+                status_code,
+                gross_amount,
+                int(verified),
+                int(applied),
+                outcome,
+                raw,
+                ts(now),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def payment_events(self, order_id: str | None = None) -> list[PaymentEvent]:
+        sql = (
+            "SELECT id, order_id, source, transaction_status, verified, applied, outcome,"
+            " received_at FROM payment_events"
+        )
+        params: tuple[object, ...] = ()
+        if order_id is not None:
+            sql += " WHERE order_id = ?"
+            params = (order_id,)
+        rows = self.conn.execute(sql + " ORDER BY id", params).fetchall()
+        return [
+            PaymentEvent(
+                r["id"],
+                r["order_id"],
+                r["source"],
+                r["transaction_status"],
+                bool(r["verified"]),
+                bool(r["applied"]),
+                r["outcome"],
+                _req_dt(r["received_at"]),
+            )
+            for r in rows
+        ]
+
+    # --- outbox --------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        chat_id: int,
+        method: str,
+        payload: dict[str, object],
+        now: datetime,
+        dedupe_key: str | None = None,
+    ) -> bool:
+        """Queue one Bot API call; a repeated ``dedupe_key`` is ignored (False)."""
+        cursor = self.conn.execute(
+            "INSERT INTO outbox (chat_id, dedupe_key, method, payload, created_at,"
+            " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            (
+                chat_id,
+                dedupe_key,
+                method,
+                json.dumps(payload, ensure_ascii=False),
+                ts(now),
+                ts(now),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def due_messages(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        """The oldest undelivered message of each chat, if it is due: keeps order per chat."""
+        rows = self.conn.execute(
+            "SELECT o.id, o.chat_id, o.method, o.payload, o.attempts, o.next_attempt_at,"
+            " o.dedupe_key FROM outbox o JOIN (SELECT chat_id, MIN(id) AS id FROM outbox"
+            " WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY chat_id) head"
+            " ON head.id = o.id WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            (ts(now), limit),
+        ).fetchall()
+        return [
+            OutboxMessage(
+                r["id"],
+                r["chat_id"],
+                r["method"],
+                json.loads(r["payload"]),
+                r["attempts"],
+                _req_dt(r["next_attempt_at"]),
+                r["dedupe_key"],
+            )
+            for r in rows
+        ]
+
+    def next_outbox_due(self) -> datetime | None:
+        row = self.conn.execute(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        ).fetchone()
+        return _dt(row[0])
+
+    def mark_sent(self, message_id: int, now: datetime) -> None:
+        self.conn.execute(
+            "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (ts(now), message_id),
+        )
+
+    def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+            " WHERE id = ?",
+            (ts(next_attempt_at), error[:500], message_id),
+        )
+
+    def mark_failed(self, message_id: int, now: datetime, error: str) -> None:
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?",
+            (ts(now), error[:500], message_id),
+        )
+
+    def outbox_counts(self) -> dict[str, int]:
+        row = self.conn.execute(
+            "SELECT SUM(sent_at IS NOT NULL), SUM(failed_at IS NOT NULL),"
+            " SUM(sent_at IS NULL AND failed_at IS NULL) FROM outbox"
+        ).fetchone()
+        return {"sent": row[0] or 0, "failed": row[1] or 0, "pending": row[2] or 0}
+
+    # --- admins, alerts, bot state -------------------------------------------------------
+
+    def admins(self) -> dict[int, bool]:
+        """Admin user ids mapped to whether they are the owner."""
+        rows = self.conn.execute("SELECT user_id, is_owner FROM admins").fetchall()
+        return {r["user_id"]: bool(r["is_owner"]) for r in rows}
+
+    def add_admin(self, user_id: int, now: datetime, *, owner: bool = False) -> bool:
+        cursor = self.conn.execute(
+            "INSERT INTO admins (user_id, is_owner, added_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO NOTHING",
+            (user_id, int(owner), ts(now)),
+        )
+        return cursor.rowcount == 1
+
+    def remove_admin(self, user_id: int) -> bool:
+        cursor = self.conn.execute(
+            "DELETE FROM admins WHERE user_id = ? AND is_owner = 0", (user_id,)
+        )
+        return cursor.rowcount == 1
+
+    def raise_alert_once(self, key: str, now: datetime) -> bool:
+        """True the first time ``key`` is raised, False ever after (until cleared)."""
+        cursor = self.conn.execute(
+            "INSERT INTO alerts (key, raised_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+            (key, ts(now)),
+        )
+        return cursor.rowcount == 1
+
+    def clear_alert(self, key: str) -> None:
+        self.conn.execute("DELETE FROM alerts WHERE key = ?", (key,))
+
+    def bot_state(self, kind: str) -> dict[str, str]:
+        rows = self.conn.execute("SELECT key, data FROM bot_state WHERE kind = ?", (kind,))
+        return {r["key"]: r["data"] for r in rows}
+
+    def put_bot_state(self, kind: str, key: str, data: str) -> None:
+        self.conn.execute(
+            "INSERT INTO bot_state (kind, key, data) VALUES (?, ?, ?)"
+            " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+            (kind, key, data),
+        )
+
+    def drop_bot_state(self, kind: str, key: str) -> None:
+        self.conn.execute("DELETE FROM bot_state WHERE kind = ? AND key = ?", (kind, key))
+
+    # --- reports -------------------------------------------------------------------------
+
+    def sales(
+        self, statuses: Iterable[str], since: datetime, until: datetime, top: int = 5
+    ) -> SalesReport:
+        """Paid orders by their payment time (WIB days), revenue and best sellers."""
+        statuses = tuple(statuses)
+        marks = ", ".join("?" for _ in statuses)
+        window = (ts(since), ts(until))
+        base = f"FROM orders WHERE status IN ({marks}) AND paid_at >= ? AND paid_at < ?"
+        count, revenue = self.conn.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(gross_amount), 0) {base}",
+            (*statuses, *window),
+        ).fetchone()
+        top_rows = self.conn.execute(
+            "SELECT i.name, SUM(i.quantity) AS qty, SUM(i.quantity * i.price) AS rev"
+            " FROM order_items i JOIN orders o ON o.id = i.order_id"
+            f" WHERE o.status IN ({marks}) AND o.paid_at >= ? AND o.paid_at < ?"
+            " GROUP BY i.name ORDER BY rev DESC, qty DESC LIMIT ?",
+            (*statuses, *window, top),
+        ).fetchall()
+        by_day: dict[str, int] = {}
+        for paid_at, amount in self.conn.execute(
+            f"SELECT paid_at, gross_amount {base}",
+            (*statuses, *window),
+        ):
+            day = _req_dt(paid_at).astimezone(WIB).date().isoformat()
+            by_day[day] = by_day.get(day, 0) + int(amount)
+        return SalesReport(
+            paid_count=int(count),
+            revenue=int(revenue),
+            top_products=tuple((r[0], int(r[1]), int(r[2])) for r in top_rows),
+            revenue_by_day=tuple(sorted(by_day.items())),
+        )

@@ -1,0 +1,129 @@
+"""Each bad setting stops start-up with one line naming it; the server key never shows."""
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Secret, load_settings, parse_duration, read_environment
+
+KEY = "SB-Mid-server-abcdefghijklmnop"
+GOOD = {
+    "TELEGRAM_BOT_TOKEN": "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345",
+    "MIDTRANS_SERVER_KEY": KEY,
+}
+
+
+def test_defaults() -> None:
+    settings = load_settings(GOOD)
+    assert settings.midtrans_base_url == "https://api.sandbox.midtrans.com"
+    assert settings.telegram_base_url == "https://api.telegram.org/bot"
+    assert settings.payment_expiry == timedelta(hours=24)
+    assert settings.database_path == Path("data/warung.db")
+    assert settings.notification_url is None
+    assert settings.max_pending_orders == 3
+    assert settings.confirm_notifications is True
+
+
+def test_overrides() -> None:
+    settings = load_settings(
+        {
+            **GOOD,
+            "MIDTRANS_ENVIRONMENT": "production",
+            "MIDTRANS_SERVER_KEY": "Mid-server-abcdefgh",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9000/bot",
+            "PUBLIC_BASE_URL": "https://shop.example.com/",
+            "ADMIN_IDS": "1, 2 3",
+            "PAYMENT_EXPIRY": "2h",
+            "CONFIRM_NOTIFICATIONS": "off",
+        }
+    )
+    assert settings.midtrans_base_url == "https://api.midtrans.com"
+    assert settings.telegram_base_file_url == "http://127.0.0.1:9000/file/bot"
+    assert settings.notification_url == "https://shop.example.com/midtrans/notification"
+    assert settings.admin_ids == frozenset({1, 2, 3})
+    assert settings.payment_expiry == timedelta(hours=2)
+    assert settings.confirm_notifications is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("TELEGRAM_BOT_TOKEN", "", "is not set"),
+        ("TELEGRAM_BOT_TOKEN", "nonsense", "BotFather"),
+        ("MIDTRANS_SERVER_KEY", "", "is not set"),
+        ("MIDTRANS_SERVER_KEY", "bad key!", "server key"),
+        ("MIDTRANS_ENVIRONMENT", "staging", "sandbox or production"),
+        ("MIDTRANS_API_BASE_URL", "ftp://x", "http(s) URL"),
+        ("PUBLIC_BASE_URL", "http://shop.example.com", "https"),
+        ("LISTEN_PORT", "99999", "1 to 65535"),
+        ("LISTEN_PORT", "eighty", "not valid"),
+        ("NOTIFICATION_PATH", "midtrans", "starting with /"),
+        ("ADMIN_IDS", "12,abc", "'abc'"),
+        ("PAYMENT_EXPIRY", "10s", "20s and 180d"),
+        ("PAYMENT_EXPIRY", "200d", "20s and 180d"),
+        ("PAYMENT_EXPIRY", "tomorrow", "duration"),
+        ("MAX_PENDING_ORDERS", "0", "at least 1"),
+        ("CONFIRM_NOTIFICATIONS", "maybe", "true or false"),
+        ("LOG_LEVEL", "LOUD", "DEBUG"),
+    ],
+)
+def test_each_bad_value_names_the_setting(name: str, value: str, words: str) -> None:
+    env = {**GOOD, name: value}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    line = str(caught.value)
+    assert "\n" not in line
+    assert line.startswith(f"setting {name}: ")
+    assert words in line
+    assert f"example: {name}=" in line
+    assert KEY not in line
+
+
+def test_production_refuses_a_sandbox_key() -> None:
+    with pytest.raises(ConfigError, match=r"MIDTRANS_SERVER_KEY.*sandbox key"):
+        load_settings({**GOOD, "MIDTRANS_ENVIRONMENT": "production"})
+
+
+def test_server_key_is_hidden_in_repr() -> None:
+    settings = load_settings(GOOD)
+    assert KEY not in repr(settings)
+    assert KEY not in str(settings.midtrans_server_key)
+    assert settings.midtrans_server_key.get() == KEY
+    assert repr(Secret("x")) == "Secret('***')"
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path, monkeypatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("SHOP_NAME=Warung Dari File\nLOG_LEVEL=DEBUG\n")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    env = read_environment(env_file)
+    assert env["SHOP_NAME"] == "Warung Dari File"
+    assert env["LOG_LEVEL"] == "WARNING"
+
+
+def test_parse_duration() -> None:
+    assert parse_duration("90s") == timedelta(seconds=90)
+    assert parse_duration("1D") == timedelta(days=1)
+    with pytest.raises(ValueError):
+        parse_duration("1.5h")
+
+
+def test_run_without_token_prints_one_line(tmp_path: Path) -> None:
+    """`make run` on a fresh clone: one line telling what to set, exit status 2, no traceback."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(__file__).parents[1])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert "Traceback" not in result.stderr
