@@ -624,6 +624,22 @@ class Tx:
         ).fetchone()
         return _dt(row[0])
 
+    def next_head_due(self, exclude_chats: Sequence[int] = ()) -> datetime | None:
+        """When the earliest head message (oldest undelivered of its chat) falls due.
+
+        A message queued behind its chat's head cannot go first, so its own due time is no
+        reason to wake up; chats being sent to right now are left out with ``exclude_chats``.
+        """
+        marks = ", ".join("?" for _ in exclude_chats)
+        where = f" WHERE o.chat_id NOT IN ({marks})" if exclude_chats else ""
+        row = self.conn.execute(
+            "SELECT MIN(o.next_attempt_at) FROM outbox o JOIN (SELECT chat_id, MIN(id) AS id"
+            " FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY chat_id) head"
+            f" ON head.id = o.id{where}",
+            tuple(exclude_chats),
+        ).fetchone()
+        return _dt(row[0])
+
     def mark_sent(self, message_id: int, now: datetime) -> None:
         self.conn.execute(
             "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",

@@ -1,0 +1,106 @@
+"""Command line: ``python -m bot run | sandbox ... | demo``.
+
+A bad setting ends the program with exit status 2 and one line on stderr naming the setting;
+nothing else is printed, so the fix is obvious on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, load_settings, read_environment
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import run_forever
+
+    settings = load_settings(read_environment(Path(args.env_file)))
+    _configure_logging(settings.log_level)
+    asyncio.run(run_forever(settings))
+    return 0
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox.midtrans import SandboxError, send_control, serve_sandbox
+
+    env = read_environment(Path(args.env_file))
+    if args.action == "serve":
+        _configure_logging("INFO")
+        key = env.get("MIDTRANS_SERVER_KEY") or "SB-Mid-server-local-sandbox"
+        notify = args.notify or _local_notification_url(env)
+        asyncio.run(serve_sandbox(args.host, args.port, key, notify))
+        return 0
+    if not args.order_id:
+        print(f"usage: python -m bot sandbox {args.action} ORDER_ID", file=sys.stderr)
+        return 2
+    base = args.url or env.get("MIDTRANS_API_BASE_URL") or f"http://{args.host}:{args.port}"
+    try:
+        answer = asyncio.run(send_control(base, args.order_id, args.action))
+    except SandboxError as exc:
+        print(f"sandbox refused: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(answer, indent=2))
+    return 0
+
+
+def _local_notification_url(env: dict[str, str]) -> str:
+    host = env.get("LISTEN_HOST") or "127.0.0.1"
+    port = env.get("LISTEN_PORT") or "8080"
+    path = env.get("NOTIFICATION_PATH") or "/midtrans/notification"
+    return f"http://{host}:{port}{path}"
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import main as demo_main
+
+    return demo_main(args.rest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Warung bot")
+    parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("run", help="run the bot (Telegram + Midtrans listener)")
+
+    sandbox = commands.add_parser("sandbox", help="local Midtrans stand-in")
+    sandbox.add_argument(
+        "action", choices=["serve", "settle", "expire", "deny", "cancel", "pending"]
+    )
+    sandbox.add_argument("order_id", nargs="?")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8090)
+    sandbox.add_argument("--url", help="a running sandbox's base URL")
+    sandbox.add_argument("--notify", help="notification URL (default: the bot's listener)")
+
+    demo = commands.add_parser("demo", help="play the whole order-to-push loop offline")
+    demo.add_argument("rest", nargs=argparse.REMAINDER)
+
+    args = parser.parse_args(argv)
+    handlers = {"run": _cmd_run, "sandbox": _cmd_sandbox, "demo": _cmd_demo}
+    try:
+        return handlers[args.command](args)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

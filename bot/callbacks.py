@@ -1,0 +1,59 @@
+"""Callback data of inline buttons: short codes, so every button fits Telegram's 64 bytes.
+
+Buttons carry ids only (product ids, order ids), never names, so their size does not depend on
+what a seller calls a product. Order ids are at most 20 ASCII characters (``WB-YYMMDD-XXXXXX``).
+"""
+
+from __future__ import annotations
+
+# customer
+MENU = "m"
+PRODUCT = "p"  # p:<product_id>:<qty>  product card with a quantity stepper
+ADD = "a"  # a:<product_id>:<qty>
+CART = "c"
+CART_SET = "cs"  # cs:<product_id>:<qty>  (0 removes)
+CART_CLEAR = "cc"
+CHECKOUT = "co"
+TYPED_CONFIRM = "tc"  # put the parsed typed cart into the cart
+TYPED_PICK = "tp"  # tp:<product_id>:<qty>  answer an ambiguity
+FULFIL_PICKUP = "fp"
+FULFIL_DELIVERY = "fd"
+SKIP = "sk"
+KEEP = "kp"  # keep the remembered details
+CHANGE = "ch"  # change the remembered details
+CONFIRM = "ok"
+ABORT = "x"
+MY_ORDERS = "o"  # o:<page>
+ORDER_VIEW = "ov"  # ov:<order_id>
+ORDER_RESEND = "or"  # or:<order_id>
+ORDER_PNG = "od"  # od:<order_id>
+ORDER_CANCEL = "ox"  # ox:<order_id>
+ORDER_CANCEL_SURE = "oy"  # oy:<order_id>
+REORDER = "ra"  # ra:<order_id>
+# seller
+ADMIN_FULFIL = "af"  # af:<order_id>
+ADMIN_PRODUCTS = "ap"  # ap:<page>
+ADMIN_PRODUCT = "aq"  # aq:<product_id>  the seller's product card
+ADMIN_EDIT = "ae"  # ae:<product_id>:<field>  field: p price, s stock, n name, f photo, d text
+ADMIN_TOGGLE = "ah"  # ah:<product_id>  hide / show
+ADMIN_DELETE = "ad"  # ad:<product_id>  asks first
+ADMIN_DELETE_SURE = "az"  # az:<product_id>
+ADMIN_STEP = "an"  # an:<answer>  guided /add and edits: u unlimited, s skip, r remove photo
+ADMIN_ORDERS = "ao"  # ao:<filter>:<page>
+ADMIN_ORDER = "av"  # av:<order_id>
+ADMIN_CANCEL = "ax"  # ax:<order_id>  asks first
+ADMIN_CANCEL_SURE = "ay"  # ay:<order_id>
+ADMIN_RECHECK = "ar"  # ar:<order_id>  Get Status from Midtrans
+ADMIN_SHOP = "as"  # as:<setting>  toggles on the /shop card
+
+
+def data(*parts: object) -> str:
+    """Join parts with ':' and check Telegram's 64-byte limit."""
+    text = ":".join(str(part) for part in parts)
+    if len(text.encode()) > 64:
+        raise ValueError(f"callback data over 64 bytes: {text!r}")
+    return text
+
+
+def split(text: str) -> list[str]:
+    return text.split(":")

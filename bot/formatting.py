@@ -1,0 +1,54 @@
+"""Small pure helpers that turn orders and durations into catalogue text."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from bot import texts
+from bot.money import format_rupiah
+from storage import Order, OrderItem
+
+
+def escape(text: str | None) -> str:
+    """User text goes into HTML messages escaped, always."""
+    return html.escape(text or "", quote=False)
+
+
+def format_duration(duration: timedelta, lang: str) -> str:
+    """``24 jam``, ``2 hari``, ``90 menit``: the largest unit that divides it exactly."""
+    seconds = int(duration.total_seconds())
+    for unit, size in (("days", 86_400), ("hours", 3_600), ("minutes", 60)):
+        if unit == "days" and seconds < 2 * size:
+            continue  # "24 jam" reads better than "1 hari"
+        if seconds and seconds % size == 0:
+            return texts.t(lang, f"duration.{unit}", n=seconds // size)
+    return texts.t(lang, "duration.seconds", n=seconds)
+
+
+def status_label(status: str, lang: str) -> str:
+    return texts.t(lang, f"status.{status}")
+
+
+def item_lines(items: tuple[OrderItem, ...], lang: str, limit: int = 40) -> str:
+    """One line per item; very long orders are cut with a count so messages stay short."""
+    lines = [
+        texts.t(
+            lang,
+            "cart.line",
+            quantity=i.quantity,
+            name=escape(i.name),
+            total=format_rupiah(i.total),
+        )
+        for i in items[:limit]
+    ]
+    if len(items) > limit:
+        lines.append(f"… +{len(items) - limit}")
+    return "\n".join(lines)
+
+
+def order_lines(order: Order, lang: str) -> str:
+    lines = item_lines(order.items, lang)
+    if order.delivery_fee:
+        lines += "\n" + texts.t(lang, "summary.fee", fee=format_rupiah(order.delivery_fee))
+    return lines

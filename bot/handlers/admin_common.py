@@ -1,0 +1,136 @@
+"""Pieces every seller handler shares: who counts as an admin, replies, buttons, arguments.
+
+Handler filters run synchronously, but admins live partly in the database. So one handler in an
+early group of its own (``REFRESH_GROUP``) loads the admin ids before each update, and the
+filters below read that snapshot. Non-admins never match a seller handler: their updates fall
+through to the customer conversation, which ignores unknown commands, so the seller commands do
+not exist for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, ContextTypes, filters
+
+from bot import callbacks, texts
+
+logger = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+ADMIN_CACHE = "admin_ids"
+REFRESH_GROUP = -50
+"""A group of its own: a catch-all handler in a shared group would shadow other handlers."""
+
+
+def _is_admin(bot_data: dict[str, Any], update: object) -> bool:
+    if not isinstance(update, Update):
+        return False
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != chat.PRIVATE:
+        return False  # seller data stays out of group chats
+    return user.id in bot_data.get(ADMIN_CACHE, ())
+
+
+class AdminFilter(filters.UpdateFilter):
+    """Matches updates from an admin in a private chat (see the module docstring)."""
+
+    def __init__(self, bot_data: dict[str, Any]) -> None:
+        super().__init__(name="AdminFilter")
+        self._bot_data = bot_data
+
+    def filter(self, update: Update) -> bool:
+        return _is_admin(self._bot_data, update)
+
+
+class AdminCallbackHandler(CallbackQueryHandler[Any, Any]):
+    """A button handler that only admins reach (CallbackQueryHandler takes no filters)."""
+
+    def __init__(self, bot_data: dict[str, Any], callback: Any, code: str) -> None:
+        super().__init__(callback, pattern=pattern(code))
+        self._bot_data = bot_data
+
+    def check_update(self, update: object) -> Any:
+        if not _is_admin(self._bot_data, update):
+            return None
+        return super().check_update(update)
+
+
+def pattern(code: str) -> str:
+    return rf"^{code}(:|$)"
+
+
+def lang_of(update: Update) -> str:
+    user = update.effective_user
+    return texts.language_for(user.language_code if user else None)
+
+
+def button(text: str, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.data(*parts))
+
+
+def args_of(update: Update) -> str:
+    """Everything after the command word, as typed (newlines kept)."""
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    return re.sub(r"^\s*/\S+", "", text, count=1).strip()
+
+
+def query_parts(update: Update) -> list[str]:
+    query = update.callback_query
+    return callbacks.split(query.data) if query and query.data else []
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message:
+    chat = update.effective_chat
+    assert chat is not None
+    return await chat.send_message(fit(text), **kwargs)
+
+
+async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the message whose button was tapped (keeps the chat tidy), or send a new one."""
+    query = update.callback_query
+    if query and isinstance(query.message, Message) and query.message.text:
+        try:
+            await query.edit_message_text(fit(text), reply_markup=markup)
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            logger.debug("could not edit, sending anew: %s", exc)
+    await reply(update, text, reply_markup=markup)
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    query: CallbackQuery | None = update.callback_query
+    if query is not None:
+        await query.answer(plain(text) if text else None, show_alert=alert)
+
+
+def plain(text: str) -> str:
+    """Callback answers are plain text (no HTML) of at most 200 characters."""
+    stripped = re.sub(r"<[^>]+>", "", text)
+    return stripped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")[:200]
+
+
+def fit(text: str, limit: int = 4000) -> str:
+    """Keep a message under Telegram's 4096 characters, cutting at a line break."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit("\n", 1)[0] + "\n…"
+
+
+def int_arg(text: str) -> int | None:
+    text = text.strip().lstrip("#")
+    return int(text) if text.isdigit() and len(text) <= 15 else None
