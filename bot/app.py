@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import logging
 import secrets
+import warnings
 from collections.abc import Awaitable
 from typing import Any
 
@@ -138,8 +139,12 @@ class BotRuntime:
             store, midtrans, settings, clock=self.clock, wake_outbox=self.outbox.wake
         )
 
-        admin.register(application)
-        customer.register(application)
+        with warnings.catch_warnings():
+            # PTB notes that per_message=False does not track buttons per message; our buttons
+            # carry all they need in their data, and the conversation is per chat on purpose.
+            warnings.filterwarnings("ignore", message="If 'per_message=False'")
+            admin.register(application)
+            customer.register(application)
         application.add_error_handler(_on_error)
 
         await application.initialize()

@@ -392,10 +392,18 @@ class Story:
         """Tap an inline button (by its catalogue label) and wait for the bot's answer."""
         self.t.say(f"👤 {user.first_name} taps [ {button} ]")
         try:
-            user.tap(button, message)
+            query = user.tap(button, message)
         except AssertionError as exc:
             raise DemoError(f"{user.first_name} cannot tap {button!r}: {_first(exc)}") from exc
-        return await self._answer(user, f"the answer to the {button!r} button", expect, show)
+        await self._answer(user, f"the answer to the {button!r} button", expect, show=False)
+        self.popup(user, query)
+        return self.t.flush(user.chat_id) if show else []
+
+    def popup(self, user: FakeUser, query: str) -> None:
+        """The short notice Telegram shows over the chat after a tap (answerCallbackQuery)."""
+        answer = self.standin.callback_answer(query) or {}
+        if answer.get("text"):
+            self.t.say(f"🤖 Bot → {user.first_name} (pop-up): {answer['text']}")
 
     async def share_contact(self, user: FakeUser) -> list[BotMessage]:
         """Press the share-contact reply button, as a phone does."""
@@ -521,9 +529,7 @@ class Story:
             await self.standin.wait_for_answer(query, timeout=STEP_TIMEOUT)
         except AssertionError as exc:
             raise DemoError(f"the seller's {button!r} tap got no answer: {_first(exc)}") from exc
-        answer = self.standin.callback_answer(query) or {}
-        if answer.get("text"):
-            self.t.say(f"🤖 Bot → {self.seller.first_name} (pop-up): {answer['text']}")
+        self.popup(self.seller, query)
         await self.push(self.customer, "the customer's order-fulfilled message", order)
         self.t.flush(self.seller.chat_id)
         stored = await self.env.store.run(Tx.order, order.id)
@@ -627,8 +633,12 @@ You are Budi, the customer. Type as in Telegram (e.g. /start, 2 kopi susu, 1 rot
   quit            stop the demo"""
 
 
-async def interactive(env: DemoEnv, out_dir: Path, read_line: LineReader, echo: Echo) -> None:
-    """Seller products are added, then a person plays the customer from the terminal."""
+async def interactive(
+    env: DemoEnv, out_dir: Path, read_line: LineReader, echo: Echo
+) -> dict[str, Path]:
+    """Seller products are added, then a person plays the customer from the terminal.
+
+    Returns the images saved on the way."""
     transcript = Transcript(env.standin, out_dir, echo, numbered=True)
     story = Story(env, transcript)
     await story.seller_adds_products()
@@ -636,18 +646,21 @@ async def interactive(env: DemoEnv, out_dir: Path, read_line: LineReader, echo: 
     for line in HELP.splitlines():
         transcript.say(line)
     stop = asyncio.Event()
+    waiting = asyncio.Event()  # set while the person is typing: pushes may be printed then
 
     async def show_pushes() -> None:
         while not stop.is_set():
             await asyncio.sleep(0.25)
-            if transcript.flush():
+            if waiting.is_set() and transcript.flush():
                 _prompt()
 
     printer = asyncio.create_task(show_pushes())
     try:
         while True:
             _prompt()
+            waiting.set()
             typed = await read_line()
+            waiting.clear()
             if typed is None:
                 break
             command = typed.strip()
@@ -662,6 +675,7 @@ async def interactive(env: DemoEnv, out_dir: Path, read_line: LineReader, echo: 
         stop.set()
         await printer
         transcript.flush()
+    return transcript.saved
 
 
 async def _interactive_command(story: Story, command: str) -> None:
@@ -715,7 +729,10 @@ async def _tap_number(story: Story, number: int) -> None:
     if found.callback_data is None:
         story.t.note(f"a link button: {found.url}")
         return
-    found.user.tap_data(found.callback_data, found.message)
+    query = found.user.tap_data(found.callback_data, found.message)
+    with contextlib.suppress(AssertionError):
+        await story.standin.wait_for_answer(query, timeout=STEP_TIMEOUT)
+    story.popup(found.user, query)
     await _settle(story, found.user)
 
 
@@ -821,9 +838,9 @@ async def _run(args: argparse.Namespace, started: float, echo: Echo) -> int:
         async with demo_environment(workdir) as env:
             _banner(env, workdir, echo)
             if args.interactive:
-                await interactive(env, out_dir, _stdin_reader(), echo)
+                saved = await interactive(env, out_dir, _stdin_reader(), echo)
                 echo("")
-                echo(f"Bye. Images saved in {_display(out_dir)}/")
+                echo("Bye." + (f" Images saved in {_display(out_dir)}/" if saved else ""))
                 return 0
             result = await play_story(env, out_dir, echo)
     elapsed = time.monotonic() - started

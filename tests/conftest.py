@@ -110,8 +110,11 @@ class Harness:
         before = len(self.standin.messages(user))
         user.tap(button)
         await self.standin.wait_for_message(
-            user, lambda m: m.kind == "photo" or "Maaf" in m.text or "Sorry" in m.text
-            or "tercatat" in m.text, timeout=10
+            user,
+            lambda m: (
+                m.kind == "photo" or "Maaf" in m.text or "Sorry" in m.text or "tercatat" in m.text
+            ),
+            timeout=10,
         )
         await self.standin.wait_idle()
         return self.standin.messages(user)[before - 1 :]

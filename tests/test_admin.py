@@ -15,7 +15,7 @@ from datetime import timedelta
 from PIL import Image
 
 from bot.checkout import Draft, Outcome, place_order
-from bot.sandbox.telegram import BotMessage, FakeUser
+from bot.sandbox.telegram import FakeUser
 from storage import Order, Tx
 from tests.conftest import ADMIN_ID, Harness
 
@@ -26,14 +26,6 @@ def _photo_bytes() -> bytes:
     out = io.BytesIO()
     PHOTO.save(out, format="PNG")
     return out.getvalue()
-
-
-async def _admin(h: Harness) -> FakeUser:
-    return h.standin.user(ADMIN_ID, "Siti", started=True)
-
-
-async def _say(h: Harness, user: FakeUser, text: str) -> list[BotMessage]:
-    return await user.ask(text)
 
 
 async def _place(h: Harness, customer: FakeUser, cart: dict[int, int], **kw: str) -> Order:
@@ -205,7 +197,7 @@ async def test_admin_commands_do_not_exist_for_customers(harness: Harness) -> No
 
 async def test_one_line_add_and_bad_input(harness: Harness) -> None:
     h = harness
-    siti = await _admin(h)
+    siti = h.admin()
     card = (await siti.ask("/add Kopi susu | 18.000 | 20"))[-1]
     assert "Produk ditambahkan" in card.text and "#1 Kopi susu" in card.text
     assert "Rp18.000" in card.text and "Stok: 20" in card.text
@@ -249,7 +241,7 @@ async def test_one_line_add_and_bad_input(harness: Harness) -> None:
 
 async def test_guided_add_with_photo_and_description(harness: Harness) -> None:
     h = harness
-    siti = await _admin(h)
+    siti = h.admin()
     assert "Nama produknya" in (await siti.ask("/add"))[-1].text
     siti.send_photo(_photo_bytes())
     assert "sebagai teks" in (await h.standin.next_reply(siti))[-1].text
@@ -281,7 +273,7 @@ async def test_product_buttons_edit_hide_and_delete(harness: Harness) -> None:
     h = harness
     await h.add_product("Kopi susu", 18_000, 20)
     await h.add_product("Roti bakar", 12_500)
-    siti = await _admin(h)
+    siti = h.admin()
     listing = (await siti.ask("/products"))[-1]
     assert "#1 Kopi susu — Rp18.000 · stok 20" in listing.text
     assert "#2 Roti bakar — Rp12.500 · stok tak terbatas" in listing.text
@@ -330,7 +322,7 @@ async def test_product_buttons_edit_hide_and_delete(harness: Harness) -> None:
 
 async def test_shop_settings(harness: Harness) -> None:
     h = harness
-    siti = await _admin(h)
+    siti = h.admin()
     card = (await siti.ask("/shop"))[-1]
     assert "Nama: Warung Bu Siti" in card.text and "Batas waktu bayar: " in card.text
     assert "Warung Baru" in (await siti.ask("/setname Warung Baru"))[-1].text
@@ -371,7 +363,7 @@ async def test_orders_list_filters_view_fulfil_cancel(harness: Harness) -> None:
     ani = h.standin.user(1002, "Ani", started=True)
     paid = await _paid(h, await _place(h, budi, {kopi.id: 2}, note="tanpa <gula>"))
     pending = await _place(h, ani, {roti.id: 1, kopi.id: 1}, name="Ani")
-    siti = await _admin(h)
+    siti = h.admin()
 
     listing = (await siti.ask("/orders"))[-1]
     assert "Pesanan · Semua" in listing.text and "(2)" in listing.text
@@ -437,7 +429,7 @@ async def test_fulfil_from_the_paid_push(harness: Harness) -> None:
     h = harness
     kopi = await h.add_product("Kopi susu", 18_000)
     budi = h.standin.user(1001, "Budi", started=True)
-    siti = await _admin(h)
+    siti = h.admin()
     order = await _paid(h, await _place(h, budi, {kopi.id: 1}))
     payments = h.runtime.services.payments
     await payments.confirm_sales(h.runtime.clock() + timedelta(seconds=5))
@@ -467,7 +459,7 @@ async def test_sales_chart_and_csv_export(harness: Harness) -> None:
     await _paid(h, await _place(h, budi, {kopi.id: 2}))
     await _paid(h, await _place(h, ani, {kopi.id: 1, roti.id: 2}, name="=Ani"))
     await _place(h, budi, {roti.id: 1})  # awaiting payment: not a sale
-    siti = await _admin(h)
+    siti = h.admin()
 
     report = (await siti.ask("/sales today"))[-1]
     assert report.kind == "photo" and report.photo is not None
