@@ -214,6 +214,7 @@ class Transcript:
         self._users: dict[int, FakeUser] = {}
         self._seen: dict[tuple[int, int], tuple[object, ...]] = {}
         self._sections = 0
+        self.order_ids: set[str] = set()  # a photo captioned with one of these is its slip
 
     def add_user(self, user: FakeUser) -> FakeUser:
         self._users[user.chat_id] = user
@@ -271,7 +272,7 @@ class Transcript:
         head = f"🤖 Bot → {who}" + (" (edits its message)" if edited else "") + ":"
         body = message.text.splitlines() or [""]
         if message.kind == "photo":
-            path = self._save(message, photo_name or f"{who.lower()}-{message.message_id}")
+            path = self._save(message, photo_name or self._photo_stem(message, who))
             body = [f"[photo: saved to {_display(path)}]", *body]
         elif message.kind == "document":
             path = self._save(message, Path(message.filename or "document").stem)
@@ -308,6 +309,10 @@ class Transcript:
                     data, url = button.get("callback_data"), button.get("url")
         self.buttons[number] = _Numbered(user, message, text, data, url)
         return f"[ {number}: {text} ]"
+
+    def _photo_stem(self, message: BotMessage, who: str) -> str:
+        order_id = next((o for o in sorted(self.order_ids) if o in message.text), None)
+        return f"slip-{order_id}" if order_id else f"{who.lower()}-{message.message_id}"
 
     def _save(self, message: BotMessage, stem: str) -> Path:
         """Keep what the bot uploaded (the stand-in stores the exact bytes it received)."""
@@ -651,7 +656,10 @@ async def interactive(
     async def show_pushes() -> None:
         while not stop.is_set():
             await asyncio.sleep(0.25)
-            if waiting.is_set() and transcript.flush():
+            if not waiting.is_set():
+                continue
+            await _learn_orders(story)
+            if transcript.flush():
                 _prompt()
 
     printer = asyncio.create_task(show_pushes())
@@ -717,7 +725,14 @@ async def _settle(story: Story, user: FakeUser) -> None:
     """Give the bot a moment to answer; silence is fine here (not every line gets a reply)."""
     with contextlib.suppress(AssertionError):
         await story.standin.next_reply(user, quiet=QUIET, timeout=STEP_TIMEOUT)
+    await _learn_orders(story)
     story.t.flush()
+
+
+async def _learn_orders(story: Story) -> None:
+    """Recent order ids, so a slip photo is saved under its order's name."""
+    recent = await story.env.store.run(Tx.orders, limit=20)
+    story.t.order_ids.update(order.id for order in recent)
 
 
 async def _tap_number(story: Story, number: int) -> None:

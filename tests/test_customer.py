@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 import zxingcpp
@@ -173,7 +174,7 @@ async def test_bad_inputs_change_nothing(harness: Harness) -> None:
 
     # Sold out between viewing and paying.
     product = (await h.store.run(Tx.products))[1]
-    await h.store.run(Tx.update_product, product.id, product_ts(), stock=0)
+    await h.store.run(Tx.update_product, product.id, datetime.now(UTC), stock=0)
     replies = await budi.choose("Bayar di Indomaret")
     assert any("Kopi susu sudah tidak tersedia" in m.text for m in replies)
     assert await h.store.run(Tx.orders) == []
@@ -184,12 +185,6 @@ async def test_bad_inputs_change_nothing(harness: Harness) -> None:
     answer = await h.standin.wait_for_answer(query)
     assert "tidak berlaku" in (answer.get("text") or "")
     assert h.standin.violations == []
-
-
-def product_ts():  # noqa: ANN201 - tiny helper for update_product's clock argument
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 async def test_too_many_pending_orders(harness: Harness) -> None:
