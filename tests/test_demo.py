@@ -20,8 +20,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot import pushes, texts
-from bot.demo import SHOP_NAME, demo_environment, interactive, play_story
+from bot import demo, pushes, texts
+from bot.demo import SHOP_NAME, DemoEnv, DemoError, demo_environment, interactive, play_story
 from bot.fulfilment import customer_text
 from bot.sandbox.telegram import parse_entities
 
@@ -178,3 +178,22 @@ def test_python_m_bot_demo_exits_0_within_60s(tmp_path: Path) -> None:
     saved = sorted(p.name for p in (tmp_path / "demo-output").glob("*.png"))
     assert any(name.startswith("slip-") for name in saved), saved
     assert any(name.startswith("sales-7d") for name in saved), saved
+
+
+async def test_a_missing_step_fails_with_a_clear_message(tmp_path: Path) -> None:
+    async with demo_environment(tmp_path / "work") as env:
+        # Midtrans can no longer reach the listener: the settle step must say so, not hang.
+        env.sandbox.notification_url = env.sandbox.notification_url + "-nowhere"
+        with pytest.raises(DemoError, match="did not accept the settlement notification"):
+            await play_story(env, tmp_path / "out", lambda line: None)
+
+
+def test_main_exits_1_and_names_the_failed_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def broken(env: DemoEnv, out_dir: Path, echo: Callable[[str], None]) -> None:
+        raise DemoError("the customer's paid push did not arrive within 15s")
+
+    monkeypatch.setattr(demo, "play_story", broken)
+    assert demo.main(["--output", str(tmp_path / "out")]) == 1
+    assert "demo failed: the customer's paid push did not arrive" in capsys.readouterr().err
