@@ -50,6 +50,8 @@ CUSTOMER_ID = 1001
 CUSTOMER_PHONE = "6281234567890"
 REVERSAL_WINDOW = "1s"
 DEFAULT_OUTPUT = Path("demo-output")
+SLIP_NAME = "slip"  # demo-output/slip.png: the same path every run, for the README to point at
+CHART_NAME = "sales-7d"
 STEP_TIMEOUT = 10.0  # one reply to one action; generous for a slow CI machine
 PUSH_TIMEOUT = 15.0  # a push that goes through the outbox (plus the reversal window for sellers)
 QUIET = 0.1  # the bot counts as done after this long without a Bot API call
@@ -501,13 +503,13 @@ class Story:
         await self.share_contact(budi)
         await self.tap(budi, label("button.skip"))  # email
         await self.send(budi, "tanpa gula ya")  # a note for the seller
-        return await self.pay_at_indomaret(budi, "slip")
+        return await self.pay_at_indomaret(budi, SLIP_NAME)
 
     async def pay_at_indomaret(self, user: FakeUser, slip_name: str) -> Order:
         """Tap pay; wait for the code and the slip photo; save the slip."""
         await self.tap(user, label("button.pay"), expect=lambda m: m.kind == "photo", show=False)
         order = await self.placed_order(user)
-        self.t.flush(user.chat_id, photo_name=f"{slip_name}-{order.id}")
+        self.t.flush(user.chat_id, photo_name=slip_name)
         return order
 
     async def payment_settles(self, order: Order) -> None:
@@ -515,7 +517,7 @@ class Story:
         await self.sandbox(
             order,
             "settle",
-            f"Budi pays {_rupiah(order.gross_amount)} at an Indomaret cashier with code "
+            f"Budi pays {format_rupiah(order.gross_amount)} at an Indomaret cashier with code "
             f"{order.charge.payment_code if order.charge else '?'}",
         )
         await self.push(self.customer, "the customer's paid push", order)
@@ -550,7 +552,7 @@ class Story:
         await self.tap(budi, label("button.checkout"))
         await self.tap(budi, label("button.keep"))  # the details remembered from last time
         await self.tap(budi, label("button.skip"))  # no note
-        order = await self.pay_at_indomaret(budi, "slip")
+        order = await self.pay_at_indomaret(budi, "slip-second-order")
         await self.sandbox(order, "expire", "Budi never goes to the cashier; the code expires")
         push = await self.push(budi, "the customer's expired push", order)
         again = label("push.button.reorder")
@@ -569,11 +571,11 @@ class Story:
             what="sales chart",
             show=False,
         )
-        shown = self.t.flush(siti.chat_id, photo_name="sales-7d")
+        shown = self.t.flush(siti.chat_id, photo_name=CHART_NAME)
         charts = [m for m in shown if m.kind == "photo"]
         if not charts:
             raise DemoError("the /sales 7d answer had no chart photo")
-        return self.t.saved[next(n for n in self.t.saved if n.startswith("sales-7d"))]
+        return self.t.saved[next(n for n in self.t.saved if n.startswith(CHART_NAME))]
 
     def check_violations(self) -> list[str]:
         found = [f"{v.method}: {v.description}" for v in self.standin.violations]
@@ -602,9 +604,9 @@ async def play_story(env: DemoEnv, out_dir: Path, echo: Echo = print) -> StoryRe
 
 async def _slip_file(env: DemoEnv, order: Order, transcript: Transcript, out_dir: Path) -> Path:
     """The slip as the bot uploaded it (lossless PNG); rendered from the order if it was not."""
-    name = next((n for n in transcript.saved if n.startswith(f"slip-{order.id}")), None)
-    if name is not None and transcript.saved[name].suffix == ".png":
-        return transcript.saved[name]
+    saved = transcript.saved.get(f"{SLIP_NAME}.png")
+    if saved is not None:
+        return saved
     assert order.charge is not None
     expires = order.charge.expires_at or order.expires_at
     if expires is None:
@@ -618,7 +620,7 @@ async def _slip_file(env: DemoEnv, order: Order, transcript: Transcript, out_dir
         order_id=order.id,
         lang=order.language,
     )
-    path = _write(out_dir / f"slip-{order.id}.png", png)
+    path = _write(out_dir / f"{SLIP_NAME}.png", png)
     transcript.note(f"slip re-rendered from the stored order as a lossless PNG: {_display(path)}")
     return path
 
@@ -764,7 +766,7 @@ async def _sandbox_command(story: Story, verb: str, order_id: str | None) -> Non
         return
     action = "settle" if verb == "pay" else "expire"
     text = (
-        f"Budi pays {_rupiah(order.gross_amount)} for {order.id} at an Indomaret cashier"
+        f"Budi pays {format_rupiah(order.gross_amount)} for {order.id} at an Indomaret cashier"
         if action == "settle"
         else f"the payment code of {order.id} expires"
     )
@@ -830,7 +832,7 @@ def _configure_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "httpcore", "uvicorn.error"):
+    for noisy in ("httpx", "httpcore", "uvicorn.error", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if not verbose:
         # PTB's advice on ConversationHandler's per_message setting, printed at every start.
@@ -861,8 +863,8 @@ async def _run(args: argparse.Namespace, started: float, echo: Echo) -> int:
     elapsed = time.monotonic() - started
     echo("")
     echo("━━ Done ━━")
-    echo(f"Payment slip (lossless PNG the bot uploaded): {_display(result.slip)}")
-    echo(f"Sales chart:                                  {_display(result.chart)}")
+    echo(f"Payment slip: {_display(result.slip)}  (the PNG the bot sent, before Telegram's JPEG)")
+    echo(f"Sales chart:  {_display(result.chart)}")
     others = sorted(set(result.transcript.saved.values()) - {result.slip, result.chart})
     if others:
         echo("Also saved: " + ", ".join(_display(p) for p in others))
@@ -912,10 +914,6 @@ def _first(exc: BaseException) -> str:
     """The first line of a stand-in assertion (the rest is the whole chat, too long here)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _rupiah(amount: int) -> str:
-    return format_rupiah(amount)
 
 
 __all__ = [

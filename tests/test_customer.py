@@ -310,3 +310,47 @@ async def test_conversation_survives_a_restart(harness: Harness) -> None:
     await budi.choose("Lewati")
     replies = await h.pay(budi)
     assert _code_message(replies)
+
+
+async def test_expired_order_can_be_ordered_again(harness: Harness) -> None:
+    h = harness
+    await h.add_product("Kopi susu", 18_000, 5)
+    budi = h.customer()
+    order = await h.checkout_typed(budi, "2 kopi susu")
+    await h.sandbox.trigger(order.id, "expire")
+    push = await h.standin.wait_for_message(budi, contains="sudah habis")
+    assert (await h.store.run(Tx.order, order.id)).status == "expired"
+    assert (await h.store.run(Tx.product, order.items[0].product_id)).stock == 5
+    cart = (await budi.choose("Pesan lagi", push))[-1]
+    assert "2× Kopi susu — Rp36.000" in cart.text
+
+
+async def test_product_card_with_photo(harness: Harness) -> None:
+    h = harness
+    product = await h.add_product("Roti bakar", 12_500)
+    seller_photo = h.standin.user(55, first_name="Foto")
+    photo_message = seller_photo.send_photo(_png_bytes())
+    file_id = photo_message["photo"][-1]["file_id"]
+    await h.store.run(
+        Tx.update_product,
+        product.id,
+        datetime.now(UTC),
+        photo_file_id=file_id,
+        description="Roti bakar cokelat keju",
+    )
+    budi = h.customer()
+    await budi.ask("/start")
+    card = (await budi.choose("Roti bakar"))[-1]
+    assert card.kind == "photo"
+    assert "Roti bakar cokelat keju" in card.text
+    card = (await budi.choose("+", card))[-1]
+    assert "Jumlah: 2" in card.text
+    cart = (await budi.choose("Tambah 2", card))[-1]
+    assert "2× Roti bakar — Rp25.000" in cart.text
+    assert h.standin.violations == []
+
+
+def _png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 120, 40)).save(buffer, "PNG")
+    return buffer.getvalue()

@@ -1,0 +1,313 @@
+"""Shared helpers of the benchmarks: percentiles, ports, child processes, seeded orders.
+
+Everything runs on 127.0.0.1. Child processes are started with ``start_process`` and always
+stopped by their own pid (``Child.stop``), never by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from bot.orders import OrderStatus
+from bot.sandbox.midtrans import MidtransSandbox, SandboxTransaction
+from storage import NewOrder, OrderItem, Store, Tx
+
+KEY = "SB-Mid-server-BENCHKEY0123456789"
+TOKEN = "123456:BENCHtokenBENCHtokenBENCH1"
+ADMIN_ID = 9000
+FIRST_CHAT = 1_000_000
+PRICE = 15_000
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of ``values`` (any order); 0.0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def summary_ms(samples_s: Sequence[float]) -> dict[str, float | int]:
+    """n, p50, p99, max and mean of samples given in seconds, in milliseconds."""
+    ms = [s * 1000 for s in samples_s]
+    if not ms:
+        return {"n": 0, "p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0, "mean_ms": 0.0}
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "max_ms": round(max(ms), 2),
+        "mean_ms": round(statistics.fmean(ms), 2),
+    }
+
+
+def free_port() -> int:
+    """A port that was free a moment ago (the child binds it right after)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A plain fixed-width table."""
+    cells = [[str(c) for c in header], *[[_cell(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    print(title)
+    for n, row in enumerate(cells):
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def emit(name: str, figures: dict[str, Any]) -> None:
+    """The one JSON line of a benchmark."""
+    print(json.dumps({"bench": name, **figures}, separators=(",", ":")), flush=True)
+
+
+# --- child processes -------------------------------------------------------------------------
+
+
+@dataclass
+class Child:
+    """A child process with its log file; stopped by its own pid only."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    log: IO[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, grace: float = 10.0) -> None:
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def tail(self, lines: int = 20) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+
+def start_process(
+    name: str, args: Sequence[str], directory: Path, env: dict[str, str] | None = None
+) -> Child:
+    """Start ``args`` with stdout and stderr going to ``directory/name.log``."""
+    log_path = directory / f"{name}.log"
+    log = log_path.open("wb")
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    process = subprocess.Popen(
+        list(args), stdout=log, stderr=subprocess.STDOUT, cwd=directory, env=full_env
+    )
+    return Child(name, process, log_path, log)
+
+
+def wait_http(child: Child, url: str, timeout: float = 30.0) -> None:
+    """Until ``url`` answers 200, or fail with the child's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not child.alive():
+            raise RuntimeError(f"{child.name} exited:\n{child.tail()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{child.name} did not answer {url} in {timeout:.0f}s:\n{child.tail()}")
+
+
+@contextlib.contextmanager
+def running(children: list[Child]) -> Iterator[list[Child]]:
+    """Stops every child started into ``children``, last first."""
+    try:
+        yield children
+    finally:
+        for child in reversed(children):
+            child.stop()
+
+
+def bot_env(
+    *,
+    database: Path,
+    listen_port: int,
+    telegram_port: int,
+    midtrans_port: int,
+    confirm: bool,
+    log_level: str = "INFO",
+) -> dict[str, str]:
+    """The environment ``python -m bot run`` reads, pointed at the local stand-ins."""
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{telegram_port}/bot",
+        "MIDTRANS_SERVER_KEY": KEY,
+        "MIDTRANS_API_BASE_URL": f"http://127.0.0.1:{midtrans_port}",
+        "DATABASE_PATH": str(database),
+        "LISTEN_HOST": "127.0.0.1",
+        "LISTEN_PORT": str(listen_port),
+        "ADMIN_IDS": str(ADMIN_ID),
+        "SHOP_NAME": "Warung Bench",
+        "CONFIRM_NOTIFICATIONS": "true" if confirm else "false",
+        "LOG_LEVEL": log_level,
+    }
+
+
+def rss_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in KiB, from /proc."""
+    fields: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in {"VmRSS", "VmHWM"}:
+            fields[name] = int(value.split()[0])
+    return fields.get("VmRSS", 0), fields.get("VmHWM", 0)
+
+
+# --- seeded orders ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeededOrder:
+    """An order awaiting payment with its charge, plus the Midtrans side of it."""
+
+    order_id: str
+    chat_id: int
+    amount: int
+    transaction_id: str
+    payment_code: str
+
+
+def order_id_for(chat_id: int) -> str:
+    return f"WB-BENCH-{chat_id}"
+
+
+async def seed_orders(
+    store: Store, first_chat: int, count: int, *, batch: int = 500
+) -> list[SeededOrder]:
+    """``count`` orders (one per customer and chat) as checkout leaves them: charged, pending."""
+    now = datetime.now(UTC)
+    product = await store.run(Tx.add_product, "Roti bakar", PRICE, None, now)
+    seeded: list[SeededOrder] = []
+    for start in range(0, count, batch):
+        chunk = []
+        for chat in range(first_chat + start, first_chat + min(count, start + batch)):
+            quantity = 1 + chat % 3
+            chunk.append(
+                SeededOrder(
+                    order_id_for(chat),
+                    chat,
+                    PRICE * quantity,
+                    f"bench-{chat:012d}-0000-0000-000000000000",
+                    f"{chat:014d}",
+                )
+            )
+
+        def write(tx: Tx, chunk: list[SeededOrder] = chunk) -> None:
+            for seed in chunk:
+                tx.create_order(
+                    NewOrder(
+                        id=seed.order_id,
+                        customer_id=seed.chat_id,
+                        chat_id=seed.chat_id,
+                        status=OrderStatus.AWAITING_PAYMENT,
+                        items=(
+                            OrderItem(product.id, product.name, PRICE, seed.amount // PRICE),
+                        ),
+                        delivery_fee=0,
+                        fulfilment="pickup",
+                        customer_name="Tamu Bench",
+                        customer_phone="+6281234567890",
+                        customer_email="",
+                        language="id",
+                        created_at=now,
+                        expires_at=now + timedelta(hours=24),
+                    )
+                )
+                tx.save_charge(
+                    seed.order_id,
+                    seed.transaction_id,
+                    seed.payment_code,
+                    now + timedelta(hours=24),
+                    {"status_code": "201", "order_id": seed.order_id},
+                    now,
+                )
+
+        await store.run(write)
+        seeded.extend(chunk)
+    return seeded
+
+
+def sandbox_with(orders: Sequence[SeededOrder], status: str = "pending") -> MidtransSandbox:
+    """A sandbox that knows ``orders``' transactions, all in ``status``."""
+    sandbox = MidtransSandbox(KEY)
+    now = datetime.now(UTC).replace(microsecond=0)
+    for seed in orders:
+        sandbox.transactions[seed.order_id] = SandboxTransaction(
+            order_id=seed.order_id,
+            transaction_id=seed.transaction_id,
+            gross_amount=seed.amount,
+            store="indomaret",
+            payment_code=seed.payment_code,
+            transaction_time=now,
+            expiry_time=now + timedelta(hours=24),
+            notification_url=None,
+            transaction_status=status,
+            settlement_time=now if status == "settlement" else None,
+        )
+    return sandbox
+
+
+def notification_bodies(orders: Sequence[SeededOrder], statuses: Sequence[str]) -> list[bytes]:
+    """Signed notification bodies, for each order one per status, in that order."""
+    sandbox = sandbox_with(orders)
+    bodies = []
+    for seed in orders:
+        for status in statuses:
+            tx = sandbox.transactions[seed.order_id]
+            if status == "settlement" and tx.settlement_time is None:
+                tx.settlement_time = tx.transaction_time
+            body = sandbox.notification_for(seed.order_id, status)
+            bodies.append(json.dumps(body, separators=(",", ":")).encode())
+    return bodies
+
+
+def write_transactions(path: Path, orders: Sequence[SeededOrder], status: str) -> None:
+    """The file ``bench.midtrans_server`` loads its transactions from."""
+    rows = [
+        [s.order_id, s.transaction_id, s.amount, s.payment_code, status] for s in orders
+    ]
+    path.write_text(json.dumps(rows))
