@@ -52,7 +52,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     try:
         answer = asyncio.run(send_control(base, args.order_id, args.action))
     except SandboxError as exc:
-        print(f"sandbox refused: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return 1
     print(json.dumps(answer, indent=2))
     return 0

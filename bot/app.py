@@ -50,18 +50,22 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}  # updates holding or awaiting each chat's lock
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat_id = 0
         if isinstance(update, Update) and update.effective_chat:
             chat_id = update.effective_chat.id
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._users[chat_id] = self._users.get(chat_id, 0) + 1
         try:
             async with lock:
                 await coroutine
         finally:
-            if not lock.locked() and not lock._waiters:
-                self._locks.pop(chat_id, None)
+            self._users[chat_id] -= 1
+            if not self._users[chat_id]:  # forget idle chats: memory stays flat
+                del self._users[chat_id]
+                del self._locks[chat_id]
 
     async def initialize(self) -> None:
         return None

@@ -16,7 +16,7 @@ from telegram import (
 from telegram.error import BadRequest
 
 from bot import callbacks, texts
-from bot.checkout import Draft, Outcome, place_order, price_cart
+from bot.checkout import Draft, Outcome, Result, place_order, price_cart
 from bot.formatting import escape, format_duration
 from bot.handlers.customer_common import (
     ASK_ADDRESS,
@@ -383,22 +383,22 @@ async def confirm(update: Update, context: Context) -> int:
             note=draft.get("note") or None,
         ),
     )
-    return await _after_checkout(update, context, result.outcome, result)
+    return await _after_checkout(update, context, result)
 
 
-async def _after_checkout(update: Update, context: Context, outcome: Outcome, result: Any) -> int:
+async def _after_checkout(update: Update, context: Context, result: Result) -> int:
     lang = user_lang(update)
     svc = services(context)
-    if outcome is Outcome.PLACED:
+    outcome = result.outcome
+    if outcome in {Outcome.PLACED, Outcome.AWAITING_CODE}:
+        assert result.order is not None
         save_cart(context, {})
         cast(dict[str, Any], context.user_data).pop("draft", None)
-        shop = await svc.shop()
-        await send_payment_code(context.bot, result.order, shop.name)
-        return SHOPPING
-    if outcome is Outcome.AWAITING_CODE:
-        save_cart(context, {})
-        cast(dict[str, Any], context.user_data).pop("draft", None)
-        await reply(update, texts.t(lang, "checkout.awaiting_code", order_id=result.order.id))
+        if outcome is Outcome.PLACED:
+            shop = await svc.shop()
+            await send_payment_code(context.bot, result.order, shop.name)
+        else:
+            await reply(update, texts.t(lang, "checkout.awaiting_code", order_id=result.order.id))
         return SHOPPING
     if outcome is Outcome.SHOP_CLOSED:
         shop = await svc.shop()
@@ -409,7 +409,7 @@ async def _after_checkout(update: Update, context: Context, outcome: Outcome, re
             update,
             texts.t(lang, "checkout.too_many_pending", count=svc.settings.max_pending_orders),
         )
-    elif outcome is Outcome.CART_PROBLEM:
+    elif outcome is Outcome.CART_PROBLEM and result.quote is not None:
         await reply(update, problem_lines(result.quote, lang))
     elif outcome is Outcome.OUT_OF_STOCK:
         await reply(
