@@ -88,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument("--url", help="a running sandbox's base URL")
     sandbox.add_argument("--notify", help="notification URL (default: the bot's listener)")
 
-    demo = commands.add_parser("demo", help="play the whole order-to-push loop offline")
+    # prefix_chars="+": every "--flag" after "demo" is the demo's own, handed on untouched.
+    demo = commands.add_parser(
+        "demo", help="play the whole order-to-push loop offline", prefix_chars="+", add_help=False
+    )
     demo.add_argument("rest", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
