@@ -26,6 +26,8 @@ from bot.orders import (
     CartProblem,
     Quote,
 )
+from bot.services import services
+from storage import Product, Tx
 
 logger = logging.getLogger(__name__)
 
@@ -135,3 +137,15 @@ def plain(text: str) -> str:
 
 def pattern(code: str) -> str:
     return rf"^{code}(:|$)"
+
+
+async def available_product(update: Update, context: Context, product_id: int) -> Product | None:
+    """The product a button names, if it can still be ordered; otherwise say so in a pop-up."""
+    product = await services(context).store.run(Tx.product, product_id)
+    if product is not None and product.available:
+        return product
+    name = escape(product.name) if product else "?"
+    text = plain(texts.t(user_lang(update), "product.unavailable", name=name))
+    if update.callback_query:
+        await update.callback_query.answer(text, show_alert=True)
+    return None

@@ -21,6 +21,7 @@ from bot.handlers.customer_common import (
     SHOPPING,
     Context,
     answer_query,
+    available_product,
     button,
     get_cart,
     plain,
@@ -164,10 +165,8 @@ async def product_card(update: Update, context: Context) -> int:
     lang = user_lang(update)
     parts = callbacks.split(query.data)
     product_id, quantity = two_ints(parts[1:3])
-    product = await services(context).store.run(Tx.product, product_id)
-    if product is None or not product.available:
-        name = escape(product.name) if product else "?"
-        await query.answer(plain(texts.t(lang, "product.unavailable", name=name)), show_alert=True)
+    product = await available_product(update, context, product_id)
+    if product is None:
         return SHOPPING
     limit = min(MAX_LINE_QUANTITY, product.stock if product.stock is not None else 99)
     quantity = min(max(quantity, 1), max(limit, 1))
@@ -229,14 +228,8 @@ async def add_to_cart(update: Update, context: Context) -> int:
     assert query and query.data
     lang = user_lang(update)
     product_id, quantity = two_ints(callbacks.split(query.data)[1:3])
-    product = await services(context).store.run(Tx.product, product_id)
-    if product is None or not product.available:
-        await query.answer(
-            plain(
-                texts.t(lang, "product.unavailable", name=escape(product.name if product else "?"))
-            ),
-            show_alert=True,
-        )
+    product = await available_product(update, context, product_id)
+    if product is None:
         return SHOPPING
     cart = get_cart(context)
     wanted = cart.get(product_id, 0) + max(quantity, 1)

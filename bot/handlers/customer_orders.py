@@ -183,11 +183,7 @@ async def order_cancel(update: Update, context: Context) -> int:
     if order is None:
         return SHOPPING
     lang = user_lang(update)
-    if order.status not in PENDING:
-        await answer_query(
-            update,
-            plain(texts.t(lang, "order.cannot_cancel", status=status_label(order.status, lang))),
-        )
+    if not await _still_pending(update, order):
         return SHOPPING
     await answer_query(update)
     await reply(
@@ -213,11 +209,7 @@ async def order_cancel_sure(update: Update, context: Context) -> int:
         return SHOPPING
     lang = user_lang(update)
     svc = services(context)
-    if order.status not in PENDING:
-        await answer_query(
-            update,
-            plain(texts.t(lang, "order.cannot_cancel", status=status_label(order.status, lang))),
-        )
+    if not await _still_pending(update, order):
         return SHOPPING
     await answer_query(update)
     assert svc.payments is not None
@@ -257,3 +249,13 @@ async def stale_button(update: Update, context: Context) -> int | None:
     """A button from an old message whose step is over: say so, change nothing."""
     await answer_query(update, plain(texts.t(user_lang(update), "error.stale_button")))
     return None
+
+
+async def _still_pending(update: Update, order: Order) -> bool:
+    """Only an order awaiting payment can be cancelled; otherwise say why in a pop-up."""
+    if order.status in PENDING:
+        return True
+    lang = user_lang(update)
+    status = status_label(order.status, lang)
+    await answer_query(update, plain(texts.t(lang, "order.cannot_cancel", status=status)))
+    return False

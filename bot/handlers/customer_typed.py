@@ -15,6 +15,7 @@ from bot.handlers.customer_common import (
     SHOPPING,
     Context,
     answer_query,
+    available_product,
     button,
     get_cart,
     plain,
@@ -161,14 +162,8 @@ async def typed_pick(update: Update, context: Context) -> int:
     assert query and query.data
     lang = user_lang(update)
     product_id, quantity = two_ints(callbacks.split(query.data)[1:3])
-    product = await services(context).store.run(Tx.product, product_id)
-    if product is None or not product.available:
-        await query.answer(
-            plain(
-                texts.t(lang, "product.unavailable", name=escape(product.name if product else "?"))
-            ),
-            show_alert=True,
-        )
+    product = await available_product(update, context, product_id)
+    if product is None:
         return SHOPPING
     cart = get_cart(context)
     cart[product_id] = min(cart.get(product_id, 0) + max(quantity, 1), MAX_LINE_QUANTITY)
