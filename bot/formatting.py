@@ -52,3 +52,29 @@ def order_lines(order: Order, lang: str) -> str:
     if order.delivery_fee:
         lines += "\n" + texts.t(lang, "summary.fee", fee=format_rupiah(order.delivery_fee))
     return lines
+
+
+def split_message(text: str, limit: int = 4096) -> list[str]:
+    """Cut a long text at line ends into parts Telegram accepts (4,096 characters each).
+
+    A long cart or summary is sent as several messages rather than losing its end. Lines are
+    short and carry whole HTML tags, so cutting between lines never breaks the markup.
+    """
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one absurdly long line: cut it hard
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip() or not parts:
+        parts.append(current)
+    return [part for part in parts if part.strip()] or [text[:limit]]

@@ -354,3 +354,26 @@ def _png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 64), (200, 120, 40)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+async def test_a_very_long_cart_is_split_and_stays_within_telegram_limits(
+    harness: Harness,
+) -> None:
+    h = harness
+    names = [
+        f"Paket hemat spesial {chr(65 + n // 26)}{chr(65 + n % 26)} ekstra pedas telur dadar"
+        for n in range(64)
+    ]
+    for name in names:
+        await h.add_product(name, 70_000)
+    budi = h.customer()
+    for chunk in (names[:25], names[25:50], names[50:]):
+        await budi.ask(", ".join(f"1 {name}" for name in chunk))
+        await budi.choose("Masukkan ke keranjang")
+    replies = await budi.ask("/keranjang")
+    assert len(replies) >= 2, [len(m.text) for m in replies]  # the cart arrives in parts
+    assert all(len(m.text) <= 4096 for m in replies)
+    assert sum(len(m.buttons) for m in replies) <= 100
+    assert "✅ Checkout" in replies[-1].button_texts
+    assert "Subtotal: Rp4.480.000" in replies[-1].text
+    assert h.standin.violations == []

@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks, texts
 from bot.checkout import Draft, Outcome, Result, place_order, price_cart
-from bot.formatting import escape, format_duration
+from bot.formatting import escape, format_duration, split_message
 from bot.handlers.customer_common import (
     ASK_ADDRESS,
     ASK_EMAIL,
@@ -332,12 +332,12 @@ async def _summary(update: Update, context: Context) -> int:
         "",
         texts.t(lang, "summary.payment", validity=format_duration(shop.payment_expiry, lang)),
     ]
-    text = "\n".join(lines)
-    if len(text) > 4096:
-        text = text[:4090].rsplit("\n", 1)[0] + "\n…"
+    parts = split_message("\n".join(lines))
+    for part in parts[:-1]:
+        await reply(update, part)
     await reply(
         update,
-        text,
+        parts[-1],
         reply_markup=InlineKeyboardMarkup(
             [
                 [button(texts.t(lang, "button.pay"), callbacks.CONFIRM)],

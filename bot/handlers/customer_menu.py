@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks, texts
 from bot.checkout import price_cart
-from bot.formatting import escape
+from bot.formatting import escape, split_message
 from bot.handlers.customer_common import (
     MENU_PAGE_SIZE,
     SHOPPING,
@@ -111,6 +111,9 @@ async def _remember_customer(update: Update, svc: Services) -> None:
 
 
 # --- menu, product, cart ------------------------------------------------------------------
+
+
+CART_BUTTON_LINES = 20
 
 
 async def start(update: Update, context: Context) -> int:
@@ -269,16 +272,19 @@ async def send_cart(update: Update, context: Context, *, edit: bool) -> None:
         notes = problem_lines(priced, lang, only_items=True)
         if notes:
             text = notes + "\n\n" + text
-    if edit:
+    parts = split_message(text)
+    if edit and len(parts) == 1:
         await show(update, text, markup)
-    else:
-        await reply(update, text, reply_markup=markup)
+        return
+    for part in parts[:-1]:
+        await reply(update, part)
+    await reply(update, parts[-1], reply_markup=markup)
 
 
 def _cart_view(priced: Quote, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     lines = [texts.t(lang, "cart.title"), ""]
     rows: list[list[InlineKeyboardButton]] = []
-    for line in priced.lines:
+    for number, line in enumerate(priced.lines):
         lines.append(
             texts.t(
                 lang,
@@ -288,6 +294,8 @@ def _cart_view(priced: Quote, lang: str) -> tuple[str, InlineKeyboardMarkup]:
                 total=format_rupiah(line.total),
             )
         )
+        if number >= CART_BUTTON_LINES:
+            continue  # Telegram takes about 100 buttons; later lines change by typing
         rows.append(
             [
                 button("−", callbacks.CART_SET, line.product_id, line.quantity - 1),
@@ -314,10 +322,7 @@ def _cart_view(priced: Quote, lang: str) -> tuple[str, InlineKeyboardMarkup]:
         ]
     )
     rows.append([button(texts.t(lang, "button.checkout"), callbacks.CHECKOUT)])
-    text = "\n".join(lines)
-    if len(text) > 4000:  # a cart of dozens of long names: keep the message within Telegram's limit
-        text = text[:3990].rsplit("\n", 1)[0] + "\n…"
-    return text, InlineKeyboardMarkup(rows[:90])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 async def cart_set(update: Update, context: Context) -> int:
