@@ -44,8 +44,8 @@ async def _orders(h: Harness, count: int, chats: int) -> list[Order]:
     return orders
 
 
-async def _wait_outbox_empty(h: Harness, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _wait_outbox_empty(h: Harness, seconds: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
         counts = await h.store.run(Tx.outbox_counts)
         if counts["pending"] == 0 and counts["sent"] > 0:
