@@ -73,7 +73,12 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[objec
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     print(title)
     for n, row in enumerate(cells):
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if n == 0:
             print("  ".join("-" * w for w in widths))
 
@@ -132,21 +137,26 @@ def start_process(
     """Start ``args`` with stdout and stderr going to ``directory/name.log``."""
     log_path = directory / f"{name}.log"
     log = log_path.open("wb")
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    # BENCH_CODE_PATH (a directory holding other bot/ and storage/ trees, e.g. a checkout of an
+    # older commit) runs the children on that code: before/after figures on one machine.
+    first = os.environ.get("BENCH_CODE_PATH")
+    path = f"{first}{os.pathsep}{ROOT}" if first else str(ROOT)
+    full_env = {**os.environ, "PYTHONPATH": path, **(env or {})}
     process = subprocess.Popen(
         list(args), stdout=log, stderr=subprocess.STDOUT, cwd=directory, env=full_env
     )
     return Child(name, process, log_path, log)
 
 
-def wait_http(child: Child, url: str, timeout: float = 30.0) -> None:
-    """Until ``url`` answers 200, or fail with the child's log."""
+def wait_http(child: Child, url: str, timeout: float = 30.0, *, any_status: bool = False) -> None:
+    """Until ``url`` answers 200 (any HTTP answer with ``any_status``), or fail with the log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not child.alive():
             raise RuntimeError(f"{child.name} exited:\n{child.tail()}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1.0).status_code == 200:
+            status = httpx.get(url, timeout=1.0).status_code
+            if status == 200 or any_status:
                 return
         time.sleep(0.05)
     raise RuntimeError(f"{child.name} did not answer {url} in {timeout:.0f}s:\n{child.tail()}")
@@ -185,6 +195,12 @@ def bot_env(
         "CONFIRM_NOTIFICATIONS": "true" if confirm else "false",
         "LOG_LEVEL": log_level,
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid: int) -> tuple[int, int]:
@@ -244,9 +260,7 @@ async def seed_orders(
                         customer_id=seed.chat_id,
                         chat_id=seed.chat_id,
                         status=OrderStatus.AWAITING_PAYMENT,
-                        items=(
-                            OrderItem(product.id, product.name, PRICE, seed.amount // PRICE),
-                        ),
+                        items=(OrderItem(product.id, product.name, PRICE, seed.amount // PRICE),),
                         delivery_fee=0,
                         fulfilment="pickup",
                         customer_name="Tamu Bench",
@@ -307,7 +321,5 @@ def notification_bodies(orders: Sequence[SeededOrder], statuses: Sequence[str]) 
 
 def write_transactions(path: Path, orders: Sequence[SeededOrder], status: str) -> None:
     """The file ``bench.midtrans_server`` loads its transactions from."""
-    rows = [
-        [s.order_id, s.transaction_id, s.amount, s.payment_code, status] for s in orders
-    ]
+    rows = [[s.order_id, s.transaction_id, s.amount, s.payment_code, status] for s in orders]
     path.write_text(json.dumps(rows))

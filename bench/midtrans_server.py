@@ -1,0 +1,60 @@
+"""The project's Midtrans sandbox in its own process, preloaded with the benchmark's transactions.
+
+Run: ``python -m bench.midtrans_server --port P --transactions FILE`` where FILE is what
+``bench.common.write_transactions`` wrote. Answers at once (no faults).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import uvicorn
+
+from bench.common import KEY
+from bot.sandbox.midtrans import MidtransSandbox, SandboxTransaction
+
+
+def load(path: Path | None) -> MidtransSandbox:
+    sandbox = MidtransSandbox(KEY)
+    if path is None:
+        return sandbox
+    now = datetime.now(UTC).replace(microsecond=0)
+    for order_id, transaction_id, amount, code, status in json.loads(path.read_text()):
+        sandbox.transactions[order_id] = SandboxTransaction(
+            order_id=order_id,
+            transaction_id=transaction_id,
+            gross_amount=int(amount),
+            store="indomaret",
+            payment_code=code,
+            transaction_time=now,
+            expiry_time=now + timedelta(hours=24),
+            notification_url=None,
+            transaction_status=status,
+            settlement_time=now if status == "settlement" else None,
+        )
+    return sandbox
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--transactions", type=Path)
+    args = parser.parse_args()
+    sandbox = load(args.transactions)
+    config = uvicorn.Config(
+        sandbox.app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
+    asyncio.run(uvicorn.Server(config).serve())
+
+
+if __name__ == "__main__":
+    main()
