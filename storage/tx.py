@@ -76,6 +76,21 @@ def _product(row: sqlite3.Row) -> Product:
     )
 
 
+def _outbox_message(row: sqlite3.Row) -> OutboxMessage:
+    keys = row.keys()
+    return OutboxMessage(
+        row["id"],
+        row["chat_id"],
+        row["method"],
+        json.loads(row["payload"]),
+        row["attempts"],
+        _req_dt(row["next_attempt_at"]),
+        row["dedupe_key"],
+        _dt(row["sent_at"]) if "sent_at" in keys else None,
+        _dt(row["failed_at"]) if "failed_at" in keys else None,
+    )
+
+
 def _customer(row: sqlite3.Row) -> Customer:
     return Customer(
         user_id=row["user_id"],
@@ -609,18 +624,7 @@ class Tx:
             " AND p.sent_at IS NULL AND p.failed_at IS NULL) ORDER BY o.id LIMIT ?",
             (ts(now), limit),
         ).fetchall()
-        return [
-            OutboxMessage(
-                r["id"],
-                r["chat_id"],
-                r["method"],
-                json.loads(r["payload"]),
-                r["attempts"],
-                _req_dt(r["next_attempt_at"]),
-                r["dedupe_key"],
-            )
-            for r in rows
-        ]
+        return [_outbox_message(r) for r in rows]
 
     def outbox_messages(self, chat_id: int | None = None) -> list[OutboxMessage]:
         """Every outbox row (of one chat), oldest first, with when it was sent or given up."""
@@ -630,20 +634,7 @@ class Tx:
             f" sent_at, failed_at FROM outbox {where} ORDER BY id",
             params,
         ).fetchall()
-        return [
-            OutboxMessage(
-                r["id"],
-                r["chat_id"],
-                r["method"],
-                json.loads(r["payload"]),
-                r["attempts"],
-                _req_dt(r["next_attempt_at"]),
-                r["dedupe_key"],
-                _dt(r["sent_at"]),
-                _dt(r["failed_at"]),
-            )
-            for r in rows
-        ]
+        return [_outbox_message(r) for r in rows]
 
     def next_outbox_due(self) -> datetime | None:
         row = self.conn.execute(
