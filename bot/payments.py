@@ -191,6 +191,13 @@ class PaymentService:
         order = await self._store.run(Tx.order, report.order_id)
         if order is None or _amount(report.gross_amount) != order.gross_amount:
             return await self._store.run(self._apply, report, now)  # records why, no call
+        if (
+            event_from_midtrans(report.transaction_status, report.fraud_status) is Event.PENDING
+            and order.status == OrderStatus.AWAITING_PAYMENT
+        ):
+            # "pending" for an order awaiting payment cannot move it anywhere: record it without
+            # asking Midtrans (every charge brings one; the check halved confirmed throughput).
+            return await self._store.run(self._apply, report, now)
         try:
             status = await self._midtrans.get_status(report.order_id)
         except (MidtransError, MidtransRequestInvalid) as exc:

@@ -425,3 +425,16 @@ async def test_cancel_of_an_order_midtrans_never_saw(world: World) -> None:
     )
     assert await world.payments.cancel_order(order.id, reason="seller") == "cancelled"
     assert (await world.store.run(Tx.product, world.kopi.id)).stock == 10
+
+
+async def test_pending_notification_is_recorded_without_asking_midtrans(world: World) -> None:
+    order = await world.order()
+    asked = [r for r in world.sandbox.requests if r.path.endswith("/status")]
+    answer = await world.post_notification(world.sandbox.notification_for(order.id, "pending"))
+    assert answer.status_code == 200
+    assert [r for r in world.sandbox.requests if r.path.endswith("/status")] == asked
+    assert (await world.get(order.id)).status == OrderStatus.AWAITING_PAYMENT
+    assert [
+        (source, verified, applied)
+        for source, verified, applied, _ in await events(world, order.id)
+    ] == [("notification", True, False)]
