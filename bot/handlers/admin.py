@@ -36,9 +36,9 @@ from bot.handlers.admin_common import (
     Context,
     args_of,
     int_arg,
-    lang_of,
     reply,
 )
+from bot.handlers.common import user_lang
 from bot.services import Services, services
 from storage import Tx
 
@@ -159,16 +159,16 @@ async def claim(update: Update, context: Context) -> None:
         return
     logger.warning("shop claimed by Telegram user %s", user.id)
     await _admins_changed(context)
-    lang = lang_of(update)
+    lang = user_lang(update)
     await reply(update, texts.t(lang, "admin.claimed") + "\n\n" + texts.t(lang, "admin.help"))
 
 
 async def help_command(update: Update, context: Context) -> None:
-    await reply(update, texts.t(lang_of(update), "admin.help"))
+    await reply(update, texts.t(user_lang(update), "admin.help"))
 
 
 async def add_admin(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     svc = services(context)
     user = update.effective_user
     assert user is not None
@@ -188,7 +188,7 @@ async def add_admin(update: Update, context: Context) -> None:
 
 
 async def remove_admin(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     svc = services(context)
     user = update.effective_user
     assert user is not None
@@ -216,7 +216,7 @@ async def remove_admin(update: Update, context: Context) -> None:
 
 
 async def list_admins(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     svc = services(context)
     stored = await svc.store.run(Tx.admins)
     lines = [texts.t(lang, "admin.admins.title")]
@@ -294,7 +294,7 @@ async def cancel_step(update: Update, context: Context) -> int:
     data: dict[str, Any] = context.user_data  # type: ignore[assignment]
     data.pop(cat.DRAFT, None)
     data.pop(cat.EDITING, None)
-    await reply(update, texts.t(lang_of(update), "admin.step_cancelled"))
+    await reply(update, texts.t(user_lang(update), "admin.step_cancelled"))
     return ConversationHandler.END
 
 

@@ -21,14 +21,13 @@ from bot.handlers.admin_common import (
     Context,
     answer,
     args_of,
-    button,
     fit,
     int_arg,
-    lang_of,
     query_parts,
     reply,
     show,
 )
+from bot.handlers.common import button, user_lang
 from bot.money import format_rupiah
 from bot.orders import INDOMARET_MAX_AMOUNT
 from bot.parsing import UNLIMITED, parse_price, parse_stock, split_command_args
@@ -145,7 +144,7 @@ def card_markup(product: Product, lang: str) -> InlineKeyboardMarkup:
 
 async def send_card(update: Update, product: Product, *, note: str = "") -> None:
     """The product card: edited in place after a button, else a new message (photo if any)."""
-    lang = lang_of(update)
+    lang = user_lang(update)
     text = (note + "\n\n" if note else "") + card_text(product, lang)
     markup = card_markup(product, lang)
     query = update.callback_query
@@ -186,7 +185,7 @@ async def _product_or_say(
     if product_id is not None:
         product = await services(context).store.run(Tx.product, product_id)
     if product is None:
-        text = texts.t(lang_of(update), "admin.product.not_found", id=product_id or "?")
+        text = texts.t(user_lang(update), "admin.product.not_found", id=product_id or "?")
         if update.callback_query:
             await answer(update, text, alert=True)
         else:
@@ -199,7 +198,7 @@ async def _product_or_say(
 
 async def products(update: Update, context: Context) -> None:
     await answer(update)
-    lang = lang_of(update)
+    lang = user_lang(update)
     parts = query_parts(update)
     page = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
     items = await services(context).store.run(Tx.products, include_hidden=True)
@@ -256,7 +255,7 @@ async def product_command(update: Update, context: Context) -> None:
     """``/product 3``: the card of one product."""
     product_id = int_arg(args_of(update))
     if product_id is None:
-        await reply(update, texts.t(lang_of(update), "admin.product.usage"))
+        await reply(update, texts.t(user_lang(update), "admin.product.usage"))
         return
     product = await _product_or_say(update, context, product_id)
     if product is not None:
@@ -268,7 +267,7 @@ async def product_command(update: Update, context: Context) -> None:
 
 async def add(update: Update, context: Context) -> int:
     """``/add`` starts the guided steps; ``/add name | price | stock | text`` adds at once."""
-    lang = lang_of(update)
+    lang = user_lang(update)
     text = args_of(update)
     _data(context).pop(EDITING, None)
     _data(context).pop(DRAFT, None)
@@ -283,7 +282,7 @@ async def add(update: Update, context: Context) -> int:
 
 
 async def _add_one_line(update: Update, context: Context, text: str) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     fields = split_command_args("/add " + text)
     if not 2 <= len(fields) <= 4:
         await reply(update, texts.t(lang, "admin.add.usage"))
@@ -313,7 +312,7 @@ async def _add_one_line(update: Update, context: Context, text: str) -> None:
 
 
 async def _got_name(update: Update, context: Context, text: str) -> int:
-    lang = lang_of(update)
+    lang = user_lang(update)
     name = clean_name(text)
     if name is None:
         await reply(update, texts.t(lang, "admin.bad.name", max=NAME_MAX))
@@ -330,7 +329,7 @@ async def add_name(update: Update, context: Context) -> int:
 
 
 async def add_price(update: Update, context: Context) -> int:
-    lang = lang_of(update)
+    lang = user_lang(update)
     message = update.effective_message
     text = (message.text or "") if message else ""
     price = check_price(text)
@@ -346,7 +345,7 @@ async def add_price(update: Update, context: Context) -> int:
 
 
 async def add_stock(update: Update, context: Context) -> int:
-    lang = lang_of(update)
+    lang = user_lang(update)
     if update.callback_query:
         await answer(update)
         stock_ok, stock = True, None
@@ -366,7 +365,7 @@ async def add_stock(update: Update, context: Context) -> int:
 
 
 async def add_photo(update: Update, context: Context) -> int:
-    lang = lang_of(update)
+    lang = user_lang(update)
     if update.callback_query:
         await answer(update)
     else:
@@ -386,16 +385,16 @@ async def not_a_photo(update: Update, context: Context) -> None:
     """A file, a sticker or text where a photo was asked for: say so, stay in the step."""
     message = update.effective_message
     key = "admin.bad.photo_document" if message and message.document else "admin.bad.photo"
-    await reply(update, texts.t(lang_of(update), key))
+    await reply(update, texts.t(user_lang(update), key))
 
 
 async def expect_text(update: Update, context: Context) -> None:
     """A photo or sticker where a typed answer was asked for: say so, stay in the step."""
-    await reply(update, texts.t(lang_of(update), "admin.bad.expect_text"))
+    await reply(update, texts.t(user_lang(update), "admin.bad.expect_text"))
 
 
 async def add_description(update: Update, context: Context) -> int:
-    lang = lang_of(update)
+    lang = user_lang(update)
     description = ""
     if update.callback_query:
         await answer(update)
@@ -437,7 +436,7 @@ async def edit(update: Update, context: Context) -> int:
             await answer(update)
         return END
     await answer(update)
-    lang = lang_of(update)
+    lang = user_lang(update)
     _data(context)[EDITING] = product.id
     _data(context).pop(DRAFT, None)
     name = escape(product.name)
@@ -469,9 +468,9 @@ async def _save(update: Update, context: Context, **fields: object) -> int:
     if isinstance(product_id, int):
         product = await svc.store.run(Tx.update_product, product_id, svc.clock(), **fields)
     if product is None:
-        await reply(update, texts.t(lang_of(update), "admin.product.not_found", id=product_id))
+        await reply(update, texts.t(user_lang(update), "admin.product.not_found", id=product_id))
         return END
-    await send_card(update, product, note=texts.t(lang_of(update), "admin.edit.saved"))
+    await send_card(update, product, note=texts.t(user_lang(update), "admin.edit.saved"))
     return END
 
 
@@ -484,7 +483,7 @@ async def edit_price(update: Update, context: Context) -> int:
     price = check_price(_text(update))
     if price is None:
         await reply(
-            update, texts.t(lang_of(update), "admin.bad.price", text=escape(_text(update)[:40]))
+            update, texts.t(user_lang(update), "admin.bad.price", text=escape(_text(update)[:40]))
         )
         return EDIT_PRICE
     return await _save(update, context, price=price)
@@ -497,14 +496,14 @@ async def edit_stock(update: Update, context: Context) -> int:
     stock_ok, stock = check_stock(_text(update))
     if not stock_ok:
         await reply(
-            update, texts.t(lang_of(update), "admin.bad.stock", text=escape(_text(update)[:40]))
+            update, texts.t(user_lang(update), "admin.bad.stock", text=escape(_text(update)[:40]))
         )
         return EDIT_STOCK
     return await _save(update, context, stock=stock)
 
 
 async def edit_name(update: Update, context: Context) -> int:
-    lang = lang_of(update)
+    lang = user_lang(update)
     name = clean_name(_text(update))
     if name is None:
         await reply(update, texts.t(lang, "admin.bad.name", max=NAME_MAX))
@@ -530,7 +529,7 @@ async def edit_description(update: Update, context: Context) -> int:
     if description is None:
         await reply(
             update,
-            texts.t(lang_of(update), "admin.bad.description", max=DESCRIPTION_MAX),
+            texts.t(user_lang(update), "admin.bad.description", max=DESCRIPTION_MAX),
         )
         return EDIT_TEXT
     return await _save(update, context, description=description)
@@ -547,7 +546,7 @@ def _id_and_value(update: Update) -> tuple[int | None, str]:
 
 
 async def price_command(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     product_id, value = _id_and_value(update)
     if product_id is None:
         await reply(update, texts.t(lang, "admin.price.usage"))
@@ -563,7 +562,7 @@ async def price_command(update: Update, context: Context) -> None:
 
 
 async def stock_command(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     product_id, value = _id_and_value(update)
     if product_id is None:
         await reply(update, texts.t(lang, "admin.stock.usage"))
@@ -590,7 +589,7 @@ async def toggle(update: Update, context: Context) -> None:
     updated = await svc.store.run(
         Tx.update_product, product.id, svc.clock(), visible=int(not product.visible)
     )
-    lang = lang_of(update)
+    lang = user_lang(update)
     await answer(
         update,
         texts.t(
@@ -607,7 +606,7 @@ async def delete(update: Update, context: Context) -> None:
     if product is None:
         return
     await answer(update)
-    lang = lang_of(update)
+    lang = user_lang(update)
     markup = InlineKeyboardMarkup(
         [
             [
@@ -639,5 +638,7 @@ async def delete_sure(update: Update, context: Context) -> None:
     await answer(update)
     await show(
         update,
-        texts.t(lang_of(update), "admin.product.deleted", name=escape(product.name), id=product.id),
+        texts.t(
+            user_lang(update), "admin.product.deleted", name=escape(product.name), id=product.id
+        ),
     )

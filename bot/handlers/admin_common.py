@@ -15,15 +15,15 @@ from typing import Any
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
 )
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes, filters
 
-from bot import callbacks, texts
+from bot import callbacks
+from bot.handlers import common
+from bot.handlers.common import pattern, plain
 
 logger = logging.getLogger(__name__)
 
@@ -67,19 +67,6 @@ class AdminCallbackHandler(CallbackQueryHandler[Any, Any]):
         return super().check_update(update)
 
 
-def pattern(code: str) -> str:
-    return rf"^{code}(:|$)"
-
-
-def lang_of(update: Update) -> str:
-    user = update.effective_user
-    return texts.language_for(user.language_code if user else None)
-
-
-def button(text: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.data(*parts))
-
-
 def args_of(update: Update) -> str:
     """Everything after the command word, as typed (newlines kept)."""
     message = update.effective_message
@@ -93,35 +80,18 @@ def query_parts(update: Update) -> list[str]:
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message:
-    chat = update.effective_chat
-    assert chat is not None
-    return await chat.send_message(fit(text), **kwargs)
+    """The shared reply, cut to fit: seller lists (products, orders) can grow without bound."""
+    return await common.reply(update, fit(text), **kwargs)
 
 
 async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit the message whose button was tapped (keeps the chat tidy), or send a new one."""
-    query = update.callback_query
-    if query and isinstance(query.message, Message) and query.message.text:
-        try:
-            await query.edit_message_text(fit(text), reply_markup=markup)
-            return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return
-            logger.debug("could not edit, sending anew: %s", exc)
-    await reply(update, text, reply_markup=markup)
+    await common.show(update, fit(text), markup)
 
 
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     query: CallbackQuery | None = update.callback_query
     if query is not None:
         await query.answer(plain(text) if text else None, show_alert=alert)
-
-
-def plain(text: str) -> str:
-    """Callback answers are plain text (no HTML) of at most 200 characters."""
-    stripped = re.sub(r"<[^>]+>", "", text)
-    return stripped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")[:200]
 
 
 def fit(text: str, limit: int = 4000) -> str:

@@ -20,12 +20,11 @@ from bot.fulfilment import Fulfil, mark_fulfilled
 from bot.handlers.admin_common import (
     Context,
     answer,
-    button,
     fit,
-    lang_of,
     query_parts,
     show,
 )
+from bot.handlers.common import button, user_lang
 from bot.midtrans import MidtransError
 from bot.money import format_rupiah
 from bot.orders import PENDING, OrderStatus, short_order_ref
@@ -60,7 +59,7 @@ def _last_list(context: Context) -> tuple[str, int]:
 async def orders(update: Update, context: Context) -> None:
     """``/orders`` and the list buttons ``ao:<filter>:<page>``."""
     await answer(update)
-    lang = lang_of(update)
+    lang = user_lang(update)
     parts = query_parts(update)
     key = parts[1] if len(parts) > 1 and parts[1] in FILTERS else "a"
     page = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
@@ -241,7 +240,7 @@ async def _load(context: Context, order_id: str) -> tuple[Order | None, list[Any
 
 
 async def _render(update: Update, context: Context, order_id: str, note: str = "") -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     order, history, events = await _load(context, order_id)
     if order is None:
         await show(update, texts.t(lang, "admin.order.not_found"))
@@ -258,7 +257,7 @@ async def _order_or_alert(update: Update, context: Context) -> Order | None:
     if len(parts) > 1 and parts[1]:
         order = await services(context).store.run(Tx.order, parts[1])
     if order is None:
-        await answer(update, texts.t(lang_of(update), "admin.order.not_found"), alert=True)
+        await answer(update, texts.t(user_lang(update), "admin.order.not_found"), alert=True)
     return order
 
 
@@ -272,7 +271,7 @@ async def order_view(update: Update, context: Context) -> None:
 
 async def fulfil(update: Update, context: Context) -> None:
     """``af:<order_id>`` from the paid-order push, ``af:<order_id>:v`` from the order view."""
-    lang = lang_of(update)
+    lang = user_lang(update)
     parts = query_parts(update)
     order_id = parts[1] if len(parts) > 1 else ""
     from_view = len(parts) > 2 and parts[2] == FROM_VIEW
@@ -322,7 +321,7 @@ async def cancel(update: Update, context: Context) -> None:
     order = await _order_or_alert(update, context)
     if order is None:
         return
-    lang = lang_of(update)
+    lang = user_lang(update)
     if order.status not in PENDING:
         await answer(update, _cannot_cancel(order.status, lang), alert=True)
         return
@@ -360,7 +359,7 @@ async def cancel_sure(update: Update, context: Context) -> None:
     order = await _order_or_alert(update, context)
     if order is None:
         return
-    lang = lang_of(update)
+    lang = user_lang(update)
     if order.status not in PENDING:
         await answer(update, _cannot_cancel(order.status, lang), alert=True)
         await _render(update, context, order.id)
@@ -386,7 +385,7 @@ async def recheck(update: Update, context: Context) -> None:
     order = await _order_or_alert(update, context)
     if order is None:
         return
-    lang = lang_of(update)
+    lang = user_lang(update)
     payments = services(context).payments
     assert payments is not None
     outcome = await payments.check_order(order.id, source="seller_check")

@@ -13,7 +13,12 @@ from telegram import Update
 from bot import texts
 from bot.clock import WIB
 from bot.formatting import escape
-from bot.handlers.admin_common import Context, args_of, lang_of, reply
+from bot.handlers.admin_common import (
+    Context,
+    args_of,
+    reply,
+)
+from bot.handlers.common import user_lang
 from bot.money import format_rupiah
 from bot.orders import SOLD
 from bot.parsing import parse_date_range
@@ -42,7 +47,7 @@ def period_label(first: date, last: date, lang: str) -> str:
 
 
 async def sales(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     svc = services(context)
     today = svc.clock().astimezone(WIB).date()
     arg = args_of(update)
@@ -90,7 +95,7 @@ async def sales(update: Update, context: Context) -> None:
 
 
 async def export(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     svc = services(context)
     today = svc.clock().astimezone(WIB).date()
     arg = args_of(update)

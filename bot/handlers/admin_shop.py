@@ -16,12 +16,11 @@ from bot.handlers.admin_common import (
     Context,
     answer,
     args_of,
-    button,
-    lang_of,
     query_parts,
     reply,
     show,
 )
+from bot.handlers.common import button, user_lang
 from bot.money import format_rupiah
 from bot.parsing import parse_duration, parse_price
 from bot.services import Services, services
@@ -89,7 +88,7 @@ def shop_markup(shop: Shop, lang: str) -> InlineKeyboardMarkup:
 
 async def shop_command(update: Update, context: Context) -> None:
     await answer(update)
-    lang = lang_of(update)
+    lang = user_lang(update)
     shop = await services(context).shop()
     await show(update, shop_text(shop, lang), shop_markup(shop, lang))
 
@@ -104,7 +103,7 @@ async def _set(svc: Services, **values: str) -> None:
 
 async def _done(update: Update, context: Context, key: str, **values: object) -> None:
     """Confirm the change and show the settings as they are now."""
-    lang = lang_of(update)
+    lang = user_lang(update)
     shop = await services(context).shop()
     await reply(
         update,
@@ -115,7 +114,7 @@ async def _done(update: Update, context: Context, key: str, **values: object) ->
 
 async def toggle(update: Update, context: Context) -> None:
     """A /shop button: pickup, delivery, open/closed."""
-    lang = lang_of(update)
+    lang = user_lang(update)
     parts = query_parts(update)
     setting = parts[1] if len(parts) > 1 else ""
     svc = services(context)
@@ -138,7 +137,7 @@ async def toggle(update: Update, context: Context) -> None:
 
 
 async def set_name(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     name = " ".join(args_of(update).split())
     if not name or len(name) > SHOP_NAME_MAX:
         await reply(update, texts.t(lang, "admin.shop.bad_name", max=SHOP_NAME_MAX))
@@ -148,7 +147,7 @@ async def set_name(update: Update, context: Context) -> None:
 
 
 async def set_welcome(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     text = args_of(update)
     if not text:
         await reply(update, texts.t(lang, "admin.shop.welcome_usage", max=WELCOME_MAX))
@@ -163,7 +162,7 @@ async def set_welcome(update: Update, context: Context) -> None:
 
 
 async def set_expiry(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     duration = parse_duration(args_of(update)) if args_of(update) else None
     if duration is None or not EXPIRY_MIN <= duration <= EXPIRY_MAX:
         await reply(update, texts.t(lang, "admin.shop.expiry_usage"))
@@ -174,7 +173,7 @@ async def set_expiry(update: Update, context: Context) -> None:
 
 
 async def set_delivery(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     words = args_of(update).split(maxsplit=1)
     svc = services(context)
     shop = await svc.shop()
@@ -201,7 +200,7 @@ async def set_delivery(update: Update, context: Context) -> None:
 
 
 async def set_pickup(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     word = args_of(update).lower()
     svc = services(context)
     if word not in ON | OFF:
@@ -220,7 +219,7 @@ async def open_shop(update: Update, context: Context) -> None:
 
 
 async def close_shop(update: Update, context: Context) -> None:
-    lang = lang_of(update)
+    lang = user_lang(update)
     message = args_of(update)
     if len(message) > CLOSED_MESSAGE_MAX:
         await reply(update, texts.t(lang, "admin.shop.bad_closed", max=CLOSED_MESSAGE_MAX))

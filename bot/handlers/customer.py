@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks, texts
+from bot.handlers.common import pattern
 from bot.handlers.customer_checkout import (
     abort,
     cancel_step,
@@ -44,7 +45,6 @@ from bot.handlers.customer_common import (
     ASK_PHONE,
     CONFIRM,
     SHOPPING,
-    pattern,
 )
 from bot.handlers.customer_menu import (
     add_to_cart,

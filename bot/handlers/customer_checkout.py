@@ -18,6 +18,7 @@ from telegram.error import BadRequest
 from bot import callbacks, texts
 from bot.checkout import Draft, Outcome, Result, place_order, price_cart
 from bot.formatting import escape, format_duration, split_message
+from bot.handlers.common import button, plain, reply, user_lang
 from bot.handlers.customer_common import (
     ASK_ADDRESS,
     ASK_EMAIL,
@@ -29,14 +30,10 @@ from bot.handlers.customer_common import (
     SHOPPING,
     Context,
     answer_query,
-    button,
     get_cart,
     get_draft,
-    plain,
     problem_lines,
-    reply,
     save_cart,
-    user_lang,
 )
 from bot.handlers.customer_menu import (
     send_cart,

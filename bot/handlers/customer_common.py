@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, cast
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
     Update,
 )
-from telegram.error import BadRequest
 from telegram.ext import (
     ContextTypes,
 )
 
-from bot import callbacks, texts
+from bot import texts
 from bot.formatting import escape
+from bot.handlers.common import plain, user_lang
 from bot.money import format_rupiah
 from bot.orders import (
     INDOMARET_MAX_AMOUNT,
@@ -41,11 +37,6 @@ ORDERS_PAGE_SIZE = 8
 # --- small helpers -----------------------------------------------------------------------
 
 
-def user_lang(update: Update) -> str:
-    user = update.effective_user
-    return texts.language_for(user.language_code if user else None)
-
-
 def get_cart(context: Context) -> dict[int, int]:
     data = cast(dict[str, Any], context.user_data)
     raw = data.get("cart") or {}
@@ -62,31 +53,6 @@ def get_draft(context: Context) -> dict[str, Any]:
     draft = data.setdefault("draft", {})
     assert isinstance(draft, dict)
     return draft
-
-
-def button(text: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.data(*parts))
-
-
-async def reply(update: Update, text: str, **kwargs: Any) -> Message:
-    """Answer in the chat the update came from (message or button)."""
-    chat = update.effective_chat
-    assert chat is not None
-    return await chat.send_message(text, **kwargs)
-
-
-async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message whose button was tapped (keeps the chat tidy), or send a new one."""
-    query = update.callback_query
-    if query and query.message and isinstance(query.message, Message) and query.message.text:
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-            return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return
-            logger.debug("could not edit, sending anew: %s", exc)
-    await reply(update, text, reply_markup=markup)
 
 
 async def answer_query(update: Update, text: str | None = None) -> None:
@@ -123,20 +89,6 @@ def two_ints(parts: list[str]) -> tuple[int, int]:
         return int(parts[0]), int(parts[1])
     except (IndexError, ValueError):
         return 0, 0
-
-
-def plain(text: str) -> str:
-    """Callback answers are plain text (no HTML) and at most 200 characters."""
-    return (
-        re.sub(r"<[^>]+>", "", text)
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")[:200]
-    )
-
-
-def pattern(code: str) -> str:
-    return rf"^{code}(:|$)"
 
 
 async def available_product(update: Update, context: Context, product_id: int) -> Product | None:

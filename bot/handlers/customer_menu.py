@@ -16,21 +16,17 @@ from telegram.error import BadRequest
 from bot import callbacks, texts
 from bot.checkout import price_cart
 from bot.formatting import escape, split_message
+from bot.handlers.common import button, plain, reply, show, user_lang
 from bot.handlers.customer_common import (
     MENU_PAGE_SIZE,
     SHOPPING,
     Context,
     answer_query,
     available_product,
-    button,
     get_cart,
-    plain,
     problem_lines,
-    reply,
     save_cart,
-    show,
     two_ints,
-    user_lang,
 )
 from bot.money import format_rupiah
 from bot.orders import (

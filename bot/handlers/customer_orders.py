@@ -12,18 +12,14 @@ from telegram import (
 
 from bot import callbacks, texts
 from bot.formatting import escape, order_lines, status_label
+from bot.handlers.common import button, plain, reply, show, user_lang
 from bot.handlers.customer_common import (
     ORDERS_PAGE_SIZE,
     SHOPPING,
     Context,
     answer_query,
-    button,
     get_cart,
-    plain,
-    reply,
     save_cart,
-    show,
-    user_lang,
 )
 from bot.handlers.customer_menu import (
     send_cart,

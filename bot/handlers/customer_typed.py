@@ -11,18 +11,15 @@ from telegram import (
 
 from bot import callbacks, texts
 from bot.formatting import escape
+from bot.handlers.common import button, plain, reply, user_lang
 from bot.handlers.customer_common import (
     SHOPPING,
     Context,
     answer_query,
     available_product,
-    button,
     get_cart,
-    plain,
-    reply,
     save_cart,
     two_ints,
-    user_lang,
 )
 from bot.handlers.customer_menu import (
     send_cart,
