@@ -82,12 +82,11 @@ class Result:
     product_name: str = ""
 
 
-async def price_cart(services: Services, cart: dict[int, int], *, delivery: bool) -> Quote:
-    """Quote a cart against the catalogue as it is now, with the shop's delivery fee if asked."""
-    shop = await services.shop()
+async def price_cart(services: Services, cart: dict[int, int], delivery_fee: int = 0) -> Quote:
+    """Quote a cart against the catalogue as it is now, plus ``delivery_fee`` when delivered."""
     products = await services.store.run(Tx.products)
     priced = {p.id: PricedProduct(p.id, p.name, p.price, p.stock, p.available) for p in products}
-    return quote(cart, priced, shop.delivery_fee if delivery else 0)
+    return quote(cart, priced, delivery_fee)
 
 
 async def place_order(services: Services, draft: Draft) -> Result:
@@ -99,7 +98,8 @@ async def place_order(services: Services, draft: Draft) -> Result:
     )
     if pending >= services.settings.max_pending_orders:
         return Result(Outcome.TOO_MANY_PENDING)
-    priced = await price_cart(services, draft.cart, delivery=draft.fulfilment == "delivery")
+    fee = shop.delivery_fee if draft.fulfilment == "delivery" else 0
+    priced = await price_cart(services, draft.cart, fee)
     if not priced.ok:
         return Result(Outcome.CART_PROBLEM, quote=priced)
 

@@ -59,7 +59,7 @@ async def checkout(update: Update, context: Context) -> int:
         await reply(update, texts.t(lang, "checkout.closed", message=closed))
         return SHOPPING
     cart = get_cart(context)
-    priced = await price_cart(svc, cart, delivery=False)
+    priced = await price_cart(svc, cart)
     if not priced.ok:
         await reply(update, problem_lines(priced, lang) or texts.t(lang, "cart.empty"))
         if priced.lines and len(priced.lines) != len(cart):
@@ -291,11 +291,11 @@ async def _summary(update: Update, context: Context) -> int:
     svc = services(context)
     draft = get_draft(context)
     delivery = draft.get("fulfilment") == "delivery"
-    priced = await price_cart(svc, get_cart(context), delivery=delivery)
+    shop = await svc.shop()
+    priced = await price_cart(svc, get_cart(context), shop.delivery_fee if delivery else 0)
     if not priced.ok:
         await reply(update, problem_lines(priced, lang))
         return SHOPPING
-    shop = await svc.shop()
     lines = [texts.t(lang, "summary.title"), ""]
     for line in priced.lines:
         lines.append(

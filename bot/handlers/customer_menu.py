@@ -261,7 +261,7 @@ async def send_cart(update: Update, context: Context, *, edit: bool) -> None:
         markup = InlineKeyboardMarkup([[button(texts.t(lang, "button.menu"), callbacks.MENU, 0)]])
         text = texts.t(lang, "cart.empty")
     else:
-        priced = await price_cart(services(context), cart, delivery=False)
+        priced = await price_cart(services(context), cart)
         if len(priced.lines) != len(cart):
             save_cart(context, {line.product_id: line.quantity for line in priced.lines})
         text, markup = _cart_view(priced, lang)
