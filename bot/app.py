@@ -25,6 +25,7 @@ from bot import texts
 from bot.clock import WIB, Clock, utc_now
 from bot.config import Secret, Settings
 from bot.handlers import admin, customer
+from bot.handlers.admin_common import load_admins
 from bot.handlers.paycode import send_payment_code
 from bot.midtrans import MidtransClient
 from bot.outbox import OutboxSender
@@ -131,6 +132,7 @@ class BotRuntime:
         svc = Services(settings=settings, store=store, midtrans=midtrans, clock=self.clock)
         self.services = svc
         application.bot_data[KEY] = svc
+        load_admins(application.bot_data, await svc.admin_ids())
 
         self.outbox = OutboxSender(
             store,

@@ -21,7 +21,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -30,7 +29,6 @@ from bot.handlers import admin_catalogue as cat
 from bot.handlers import admin_orders, admin_reports, admin_shop, customer
 from bot.handlers.admin_common import (
     ADMIN_CACHE,
-    REFRESH_GROUP,
     AdminCallbackHandler,
     AdminFilter,
     Context,
@@ -108,12 +106,6 @@ async def unpublish_commands(bot: Bot, user_id: int) -> None:
 
 
 # --- who is an admin -------------------------------------------------------------------------
-
-
-async def refresh_admins(update: Update, context: Context) -> None:
-    """Before every update: the admin ids the seller filters read (see ``admin_common``)."""
-    if update.effective_user is not None:
-        context.bot_data[ADMIN_CACHE] = await services(context).admin_ids()
 
 
 async def _is_owner(svc: Services, user_id: int) -> bool:
@@ -351,7 +343,6 @@ def conversation(bot_data: dict[str, Any]) -> ConversationHandler[Any]:
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every seller handler; call before ``customer.register`` (same group, tried first)."""
     bot_data: dict[str, Any] = application.bot_data
-    application.add_handler(TypeHandler(Update, refresh_admins), group=REFRESH_GROUP)
     application.add_handler(conversation(bot_data))
     application.add_handler(CommandHandler("claim", claim, filters=filters.ChatType.PRIVATE))
     for handler in _handlers(bot_data, lambda callback: callback):

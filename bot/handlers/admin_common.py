@@ -1,10 +1,10 @@
 """Pieces every seller handler shares: who counts as an admin, replies, buttons, arguments.
 
-Handler filters run synchronously, but admins live partly in the database. So one handler in an
-early group of its own (``REFRESH_GROUP``) loads the admin ids before each update, and the
-filters below read that snapshot. Non-admins never match a seller handler: their updates fall
-through to the customer conversation, which ignores unknown commands, so the seller commands do
-not exist for them.
+Handler filters run synchronously, but admins live partly in the database. So the admin ids are
+kept in ``bot_data[ADMIN_CACHE]``: loaded at start-up (``load_admins``) and replaced by every
+command that changes them, and the filters below read that snapshot. Non-admins never match a
+seller handler: their updates fall through to the customer conversation, which ignores unknown
+commands, so the seller commands do not exist for them.
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 
 ADMIN_CACHE = "admin_ids"
-REFRESH_GROUP = -50
-"""A group of its own: a catch-all handler in a shared group would shadow other handlers."""
+
+
+def load_admins(bot_data: dict[str, Any], admin_ids: set[int]) -> None:
+    """Start-up: the snapshot the filters read (admin commands keep it current afterwards)."""
+    bot_data[ADMIN_CACHE] = set(admin_ids)
 
 
 def _is_admin(bot_data: dict[str, Any], update: object) -> bool:
