@@ -126,21 +126,26 @@ async def place_order(services: Services, draft: Draft) -> Result:
         longitude=draft.longitude,
         note=draft.note,
     )
+
+    def create(tx: Tx) -> Order:
+        """The order, its stock reservation and the customer's remembered details, together."""
+        order = tx.create_order(new)
+        tx.save_customer(
+            draft.user_id,
+            draft.chat_id,
+            now,
+            name=draft.name,
+            phone=draft.phone,
+            email=draft.email,
+            language=draft.language,
+            address=draft.address,
+        )
+        return order
+
     try:
-        order = await services.store.run(Tx.create_order, new)
+        order = await services.store.run(create)
     except OutOfStock as exc:
         return Result(Outcome.OUT_OF_STOCK, quote=priced, product_name=exc.name)
-    await services.store.run(
-        Tx.save_customer,
-        draft.user_id,
-        draft.chat_id,
-        now,
-        name=draft.name,
-        phone=draft.phone,
-        email=draft.email,
-        language=draft.language,
-        address=draft.address,
-    )
     return await charge_order(services, order, shop)
 
 
