@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import secrets
 import warnings
@@ -29,6 +30,7 @@ from bot.handlers.admin_common import load_admins
 from bot.handlers.paycode import send_payment_code
 from bot.midtrans import MidtransClient
 from bot.outbox import OutboxSender
+from bot.payment_worker import PaymentWorker
 from bot.payments import PaymentService
 from bot.persistence import SQLitePersistence
 from bot.reconcile import schedule as schedule_reconciliation
@@ -95,6 +97,7 @@ class BotRuntime:
         self.services: Services | None = None
         self.outbox: OutboxSender | None = None
         self.claim_code: str | None = None
+        self.payment_worker: PaymentWorker | None = None
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self.port: int | None = None
@@ -141,8 +144,18 @@ class BotRuntime:
             special={PAYMENT_CODE_METHOD: self._send_payment_code},
         )
         svc.wake_outbox = self.outbox.wake
+        if settings.payment_worker and str(settings.database_path) != ":memory:":
+            self.payment_worker = PaymentWorker(
+                settings.database_path, settings.admin_ids, log_level=settings.log_level
+            )
+            await self.payment_worker.start()
         svc.payments = PaymentService(
-            store, midtrans, settings, clock=self.clock, wake_outbox=self.outbox.wake
+            store,
+            midtrans,
+            settings,
+            clock=self.clock,
+            wake_outbox=self.outbox.wake,
+            worker=self.payment_worker,
         )
 
         with warnings.catch_warnings():
@@ -246,6 +259,8 @@ class BotRuntime:
             self._server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
                 await self._server_task
+        if self.payment_worker is not None:  # after the listener: nothing new can arrive
+            await self.payment_worker.stop()
         if self.services is not None:
             await self.services.midtrans.aclose()
         if self.store is not None:
@@ -285,4 +300,7 @@ async def run_forever(settings: Settings) -> None:
     async with BotRuntime(settings) as runtime:
         me = await runtime.application.bot.get_me() if runtime.application else None
         logger.info("bot @%s running", me.username if me else "?")
+        # Everything loaded so far (modules, PTB, handlers) lives as long as the process: keep
+        # it out of the garbage collector's full passes, which otherwise rescan it under load.
+        gc.freeze()
         await stop.wait()

@@ -87,6 +87,7 @@ class Settings:
     shop_name: str = "Warung"
     max_pending_orders: int = 3
     confirm_notifications: bool = True
+    payment_worker: bool = True
     reversal_window: timedelta = timedelta(seconds=90)
     reconcile_interval: timedelta = timedelta(seconds=60)
     reconcile_grace: timedelta = timedelta(minutes=5)
@@ -315,6 +316,7 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
         confirm_notifications=_read(
             env, "CONFIRM_NOTIFICATIONS", _parse_bool, "true", defaults.confirm_notifications
         ),
+        payment_worker=_read(env, "PAYMENT_WORKER", _parse_bool, "true", defaults.payment_worker),
         reversal_window=_read(
             env, "REVERSAL_WINDOW", parse_duration, "90s", defaults.reversal_window
         ),

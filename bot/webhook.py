@@ -8,6 +8,7 @@ One log line per refused request says why, never with the body or a secret.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import logging
@@ -119,8 +120,15 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+@functools.lru_cache(maxsize=64)
+def _answer_body(status: int, detail: str) -> bytes:
+    return json.dumps({"ok": 200 <= status < 300, "detail": detail}).encode()
+
+
 def _answer(status: int, detail: str) -> Response:
-    return JSONResponse({"ok": 200 <= status < 300, "detail": str(detail)}, status_code=status)
+    # Only a few dozen (status, detail) pairs exist; their bodies are made once.
+    body = _answer_body(status, str(detail))
+    return Response(body, status_code=status, media_type="application/json")
 
 
 def _refused(request: Request, status: int, why: str) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -36,11 +36,17 @@ GROUP_LIMIT = 256
 
 
 @dataclass
-class _Job:
+class Call:
+    """One ``fn(tx, *args, **kwargs)`` for ``run_group``."""
+
     fn: Callable[..., Any]
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
-    future: asyncio.Future[Any] = field(repr=False)
+
+
+@dataclass
+class _Job(Call):
+    future: asyncio.Future[Any] = field(repr=False, kw_only=True)
 
 
 class Store:
@@ -80,7 +86,7 @@ class Store:
         Returns once the transaction that carried it is committed (see group commit above).
         """
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Job(fn, args, kwargs, future))
+        self._queue.append(_Job(fn, args, kwargs, future=future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="store-group-commit")
         return await future
@@ -90,7 +96,7 @@ class Store:
         while self._queue:
             jobs, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
             try:
-                outcomes = await self._call(_in_group, jobs)
+                outcomes = await self._call(run_group, jobs)
             except BaseException as exc:  # BEGIN or COMMIT failed: nothing of it was stored
                 for job in jobs:
                     _settle(job.future, False, exc)
@@ -115,6 +121,19 @@ class Store:
         return await self._db._execute(fn, self._db._conn, *args)
 
 
+def connect(path: Path | str) -> sqlite3.Connection:
+    """A plain, blocking connection for a worker process (``bot.payment_worker``): the same
+    settings as ``Store``; the schema must already be current (the bot migrates at start)."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        _prepare(conn, LATEST_VERSION)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def _prepare(conn: sqlite3.Connection, target_version: int) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -132,7 +151,7 @@ def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
         future.set_exception(value)
 
 
-def _in_group(conn: sqlite3.Connection, jobs: list[_Job]) -> list[tuple[bool, Any]]:
+def run_group(conn: sqlite3.Connection, jobs: Sequence[Call]) -> list[tuple[bool, Any]]:
     """Run ``jobs`` in one transaction; (True, result) or (False, exception) for each.
 
     A lone job runs as a plain transaction. Several each get a savepoint, so one that raises

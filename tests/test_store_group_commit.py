@@ -30,13 +30,13 @@ async def test_concurrent_calls_share_a_transaction_and_keep_their_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     groups: list[int] = []
-    real = store_module._in_group
+    real = store_module.run_group
 
     def counting(conn: sqlite3.Connection, jobs: list[store_module._Job]) -> list[object]:
         groups.append(len(jobs))
         return real(conn, jobs)
 
-    monkeypatch.setattr(store_module, "_in_group", counting)
+    monkeypatch.setattr(store_module, "run_group", counting)
     store = await Store.open(tmp_path / "shop.db")
     try:
         ids = await asyncio.gather(*(store.run(_add, f"p{i}") for i in range(50)))

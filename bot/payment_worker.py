@@ -1,0 +1,314 @@
+"""The payment worker: ledger transactions in a second process, on the machine's second core.
+
+Why a process: the bot is one Python process, held to one core by the GIL, and its event loop
+also parses every HTTP request. Under a burst of notifications the ledger transaction (order
+read, state change, history, rendered pushes, event row) took that core's time away from the
+listener; in a process of its own it runs in parallel (``bench/README.md`` has the figures).
+The listener still parses and verifies every notification in the bot; only the transaction
+moves, and it is the same ``bot.ledger`` code either way.
+
+Protocol, over the child's stdin and stdout: frames of a 4-byte big-endian length and a pickle.
+A request is ``(call_id, ledger_method_name, args, kwargs)``. The worker reads every request
+waiting in the pipe, runs them in one transaction, each in its own savepoint
+(``storage.store.run_group``, the group commit the bot's own store does), and only after the
+COMMIT writes one frame answering all of them: ``[(call_id, ok, result_or_error_text), ...]``.
+So the listener's 200 still means "committed".
+
+Failure: if the worker dies, the calls in flight fail (the listener answers 503 and Midtrans
+sends again) and the next call starts a new worker. If the bot dies, the worker reads EOF,
+finishes the transaction in hand and exits. Pickle only ever crosses this private pipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import pickle
+import signal
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from bot.ledger import Ledger
+from storage import Tx
+from storage.store import Call, connect, run_group
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_HEADER = 4
+_GROUP = 4
+"""Most calls per transaction. Small groups answer sooner, so the bot answers and parses the next
+requests while this process works on the rest (a commit here costs little: WAL, no fsync)."""
+_READY = -1  # call id of the frame a worker sends once its database is open
+_RESTART_PAUSE = 1.0  # seconds between starts of a worker that keeps dying
+_METHODS = frozenset(
+    name for name in dir(Ledger) if not name.startswith("_") and callable(getattr(Ledger, name))
+)
+
+
+class WorkerUnavailable(Exception):
+    """The worker could not run the call (it died, or could not start): nothing was committed
+    by this call that the caller was told about; sending the notification again is safe."""
+
+
+class WorkerCallFailed(Exception):
+    """The ledger method raised inside the worker; its savepoint was rolled back."""
+
+
+def _frame(value: object) -> bytes:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(_HEADER, "big") + data
+
+
+class PaymentWorker:
+    """The bot's side: starts ``python -m bot.payment_worker`` and runs ledger calls in it."""
+
+    def __init__(
+        self, database_path: Path, admin_ids: frozenset[int], *, log_level: str = "INFO"
+    ) -> None:
+        self._database_path = database_path
+        self._admin_ids = admin_ids
+        self._log_level = log_level
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._ready: asyncio.Future[None] | None = None
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._out: list[bytes] = []
+        self._ids = itertools.count(1)
+        self._starting: asyncio.Lock | None = None
+        self._last_start = float("-inf")
+        self._stopping = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    async def start(self) -> None:
+        """Start the worker and wait until its database is open (raises WorkerUnavailable)."""
+        await self._ensure_running()
+
+    async def run(
+        self, fn: Callable[Concatenate[Ledger, Tx, P], R], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """``fn(ledger, tx, *args, **kwargs)`` in the worker; returns once it is committed."""
+        if fn.__name__ not in _METHODS:
+            raise ValueError(f"{fn.__name__} is not a Ledger method")
+        process = await self._ensure_running()
+        call_id = next(self._ids)
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._pending[call_id] = future
+        self._out.append(_frame((call_id, fn.__name__, args, kwargs)))
+        self._flush(process)
+        return await future
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Close the worker's input and wait for it to finish what it holds."""
+        self._stopping = True
+        process = self._process
+        if process is not None and process.stdin is not None:
+            self._flush(process)
+            with contextlib.suppress(Exception):
+                process.stdin.close()
+            try:
+                await asyncio.wait_for(process.wait(), grace)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+        self._fail_pending("the bot is stopping")
+
+    # --- inside ------------------------------------------------------------------------------
+
+    async def _ensure_running(self) -> asyncio.subprocess.Process:
+        if self._stopping:
+            raise WorkerUnavailable("the bot is stopping")
+        process, ready = self._process, self._ready
+        if process is not None and process.returncode is None and ready and ready.done():
+            if ready.exception() is None:
+                return process  # the usual case: no lock, no await
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            if self._process is None or self._process.returncode is not None:
+                await self._spawn()
+            assert self._process is not None and self._ready is not None
+            process = self._process
+            ready = self._ready
+        await asyncio.shield(ready)
+        return process
+
+    async def _spawn(self) -> None:
+        wait = self._last_start + _RESTART_PAUSE - time.monotonic()
+        if wait > 0:  # a worker that dies at once must not be restarted in a tight loop
+            raise WorkerUnavailable("the payment worker stopped; restarting shortly")
+        self._last_start = time.monotonic()
+        args = [sys.executable, "-m", "bot.payment_worker", str(self._database_path)]
+        args += ["--admin-ids", ",".join(str(i) for i in sorted(self._admin_ids))]
+        args += ["--log-level", self._log_level]
+        process = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        self._process = process
+        self._out = []
+        self._ready = asyncio.get_running_loop().create_future()
+        self._reader = asyncio.create_task(self._read(process, self._ready), name="payment-worker")
+        logger.info("payment worker started (pid %d)", process.pid)
+
+    def _flush(self, process: asyncio.subprocess.Process) -> None:
+        data, self._out = b"".join(self._out), []
+        if not data or process.stdin is None or process.returncode is not None:
+            return
+        try:
+            process.stdin.write(data)
+        except (ConnectionError, RuntimeError):  # the reader sees the exit and fails the calls
+            logger.warning("payment worker: could not write to it")
+
+    async def _read(self, process: asyncio.subprocess.Process, ready: asyncio.Future[None]) -> None:
+        assert process.stdout is not None
+        try:
+            while True:
+                header = await process.stdout.readexactly(_HEADER)
+                payload = await process.stdout.readexactly(int.from_bytes(header))
+                answers = pickle.loads(payload)  # noqa: S301 - our own child's pipe
+                for call_id, ok, value in answers:
+                    if call_id == _READY:
+                        if not ready.done():
+                            ready.set_result(None)
+                        continue
+                    future = self._pending.pop(call_id, None)
+                    if future is None or future.done():
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(WorkerCallFailed(value))
+        except asyncio.IncompleteReadError:
+            pass
+        code = await process.wait()
+        if not self._stopping:
+            logger.error("payment worker exited with status %s; calls in flight fail", code)
+        if not ready.done():
+            ready.set_exception(WorkerUnavailable(f"the payment worker exited ({code})"))
+            ready.exception()  # retrieved here; callers get their own error
+        self._fail_pending(f"the payment worker exited ({code})")
+
+    def _fail_pending(self, why: str) -> None:
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(WorkerUnavailable(why))
+
+
+# --- the child process -------------------------------------------------------------------------
+
+
+def serve(database_path: Path, admin_ids: frozenset[int], requests: int, answers: int) -> None:
+    """Read requests from fd ``requests`` until EOF; answer each group on fd ``answers``."""
+    conn = connect(database_path)
+    ledger = Ledger(admin_ids)
+    _write_all(answers, _frame([(_READY, True, None)]))
+    buffer = bytearray()
+    try:
+        while chunk := os.read(requests, 1 << 20):
+            buffer += chunk
+            calls = _take_frames(buffer)
+            for start in range(0, len(calls), _GROUP):
+                _write_all(answers, _frame(_answer(conn, ledger, calls[start : start + _GROUP])))
+    finally:
+        conn.close()
+
+
+def _take_frames(buffer: bytearray) -> list[Any]:
+    frames = []
+    offset = 0
+    while len(buffer) - offset >= _HEADER:
+        size = int.from_bytes(buffer[offset : offset + _HEADER])
+        if len(buffer) - offset - _HEADER < size:
+            break
+        frame = buffer[offset + _HEADER : offset + _HEADER + size]
+        frames.append(pickle.loads(frame))  # noqa: S301 - only the bot writes this pipe
+        offset += _HEADER + size
+    del buffer[:offset]
+    return frames
+
+
+def _answer(
+    conn: sqlite3.Connection, ledger: Ledger, calls: Sequence[Any]
+) -> list[tuple[int, bool, Any]]:
+    jobs = []
+    for _call_id, name, args, kwargs in calls:
+        method = getattr(ledger, name) if name in _METHODS else _unknown(name)
+        jobs.append(Call(method, tuple(args), dict(kwargs)))
+    try:
+        outcomes = run_group(conn, jobs)
+    except Exception as exc:  # BEGIN or COMMIT failed: none of the group was stored
+        logger.exception("payment worker: a transaction of %d calls failed", len(jobs))
+        return [(call[0], False, _describe(exc)) for call in calls]
+    answers = []
+    for call, (ok, value) in zip(calls, outcomes, strict=True):
+        if not ok:
+            logger.error("payment worker: %s failed", call[1], exc_info=value)
+            value = _describe(value)
+        answers.append((call[0], ok, value))
+    return answers
+
+
+def _unknown(name: str) -> Callable[..., Any]:
+    def refuse(*_: object, **__: object) -> Any:
+        raise ValueError(f"{name!r} is not a Ledger method")
+
+    return refuse
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.payment_worker", description=__doc__)
+    parser.add_argument("database", type=Path)
+    parser.add_argument("--admin-ids", default="")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    admin_ids = frozenset(int(part) for part in args.admin_ids.split(",") if part.strip())
+    # Ctrl-C and systemd's SIGTERM reach the whole process group. The bot stops its listener,
+    # then closes this worker's input: the worker ends at that EOF, with nothing half done.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # The answers get their own descriptor; stdout itself now points at stderr, so a stray
+    # print can only ever reach the log, never corrupt a frame.
+    answers = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        serve(args.database, admin_ids, 0, answers)
+    except Exception:
+        logger.exception("payment worker stopped")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
