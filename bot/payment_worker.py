@@ -33,6 +33,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -70,6 +71,25 @@ def _frame(value: object) -> bytes:
     return len(data).to_bytes(_HEADER, "big") + data
 
 
+@dataclass(eq=False)
+class _Session:
+    """One started worker process and the calls it owes an answer."""
+
+    process: asyncio.subprocess.Process
+    ready: asyncio.Future[None]
+    pending: dict[int, asyncio.Future[Any]] = field(default_factory=dict)
+    reader: asyncio.Task[None] | None = None
+
+    @property
+    def usable(self) -> bool:
+        return (
+            self.process.returncode is None
+            and self.ready.done()
+            and not self.ready.cancelled()
+            and self.ready.exception() is None
+        )
+
+
 class PaymentWorker:
     """The bot's side: starts ``python -m bot.payment_worker`` and runs ledger calls in it."""
 
@@ -79,19 +99,15 @@ class PaymentWorker:
         self._database_path = database_path
         self._admin_ids = admin_ids
         self._log_level = log_level
-        self._process: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._ready: asyncio.Future[None] | None = None
-        self._pending: dict[int, asyncio.Future[Any]] = {}
-        self._out: list[bytes] = []
+        self._session: _Session | None = None
         self._ids = itertools.count(1)
-        self._starting: asyncio.Lock | None = None
-        self._last_start = float("-inf")
+        self._starting = asyncio.Lock()
+        self._last_restart = float("-inf")
         self._stopping = False
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        return self._session.process.pid if self._session is not None else None
 
     async def start(self) -> None:
         """Start the worker and wait until its database is open (raises WorkerUnavailable)."""
@@ -103,92 +119,81 @@ class PaymentWorker:
         """``fn(ledger, tx, *args, **kwargs)`` in the worker; returns once it is committed."""
         if fn.__name__ not in _METHODS:
             raise ValueError(f"{fn.__name__} is not a Ledger method")
-        process = await self._ensure_running()
+        session = await self._ensure_running()
         call_id = next(self._ids)
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._pending[call_id] = future
-        self._out.append(_frame((call_id, fn.__name__, args, kwargs)))
-        self._flush(process)
+        session.pending[call_id] = future
+        # Written at once, not batched per loop turn: the worker starts on the first call while
+        # this process parses the next requests (batching measured slower: the two took turns).
+        _send(session, _frame((call_id, fn.__name__, args, kwargs)))
         return await future
 
     async def stop(self, grace: float = 5.0) -> None:
         """Close the worker's input and wait for it to finish what it holds."""
         self._stopping = True
-        process = self._process
-        if process is not None and process.stdin is not None:
-            self._flush(process)
+        session = self._session
+        if session is None:
+            return
+        stdin = session.process.stdin
+        if stdin is not None:
             with contextlib.suppress(Exception):
-                process.stdin.close()
-            try:
-                await asyncio.wait_for(process.wait(), grace)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
-        self._fail_pending("the bot is stopping")
+                stdin.close()
+        try:
+            await asyncio.wait_for(session.process.wait(), grace)
+        except TimeoutError:
+            session.process.kill()
+            await session.process.wait()
+        if session.reader is not None:
+            await asyncio.gather(session.reader, return_exceptions=True)
+        _fail(session, "the bot is stopping")
 
     # --- inside ------------------------------------------------------------------------------
 
-    async def _ensure_running(self) -> asyncio.subprocess.Process:
+    async def _ensure_running(self) -> _Session:
         if self._stopping:
             raise WorkerUnavailable("the bot is stopping")
-        process, ready = self._process, self._ready
-        if process is not None and process.returncode is None and ready and ready.done():
-            if ready.exception() is None:
-                return process  # the usual case: no lock, no await
-        if self._starting is None:
-            self._starting = asyncio.Lock()
+        session = self._session
+        if session is not None and session.usable:
+            return session  # the usual case: no lock, no await
         async with self._starting:
-            if self._process is None or self._process.returncode is not None:
-                await self._spawn()
-            assert self._process is not None and self._ready is not None
-            process = self._process
-            ready = self._ready
-        await asyncio.shield(ready)
-        return process
+            session = self._session
+            if session is None or session.process.returncode is not None:
+                session = await self._spawn(restart=session is not None)
+        await asyncio.shield(session.ready)
+        return session
 
-    async def _spawn(self) -> None:
-        wait = self._last_start + _RESTART_PAUSE - time.monotonic()
-        if wait > 0:  # a worker that dies at once must not be restarted in a tight loop
-            raise WorkerUnavailable("the payment worker stopped; restarting shortly")
-        self._last_start = time.monotonic()
+    async def _spawn(self, *, restart: bool) -> _Session:
+        if restart:
+            if time.monotonic() - self._last_restart < _RESTART_PAUSE:
+                # A worker that dies again at once must not be restarted in a tight loop.
+                raise WorkerUnavailable("the payment worker stopped; restarting shortly")
+            self._last_restart = time.monotonic()
         args = [sys.executable, "-m", "bot.payment_worker", str(self._database_path)]
         args += ["--admin-ids", ",".join(str(i) for i in sorted(self._admin_ids))]
         args += ["--log-level", self._log_level]
         process = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
+            *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
         )
-        self._process = process
-        self._out = []
-        self._ready = asyncio.get_running_loop().create_future()
-        self._reader = asyncio.create_task(self._read(process, self._ready), name="payment-worker")
+        session = _Session(process, asyncio.get_running_loop().create_future())
+        session.reader = asyncio.create_task(self._read(session), name="payment-worker")
+        self._session = session
         logger.info("payment worker started (pid %d)", process.pid)
+        return session
 
-    def _flush(self, process: asyncio.subprocess.Process) -> None:
-        data, self._out = b"".join(self._out), []
-        if not data or process.stdin is None or process.returncode is not None:
-            return
-        try:
-            process.stdin.write(data)
-        except (ConnectionError, RuntimeError):  # the reader sees the exit and fails the calls
-            logger.warning("payment worker: could not write to it")
-
-    async def _read(self, process: asyncio.subprocess.Process, ready: asyncio.Future[None]) -> None:
-        assert process.stdout is not None
+    async def _read(self, session: _Session) -> None:
+        stdout = session.process.stdout
+        assert stdout is not None
         try:
             while True:
-                header = await process.stdout.readexactly(_HEADER)
-                payload = await process.stdout.readexactly(int.from_bytes(header))
+                header = await stdout.readexactly(_HEADER)
+                payload = await stdout.readexactly(int.from_bytes(header))
                 answers = pickle.loads(payload)  # noqa: S301 - our own child's pipe
                 for call_id, ok, value in answers:
                     if call_id == _READY:
-                        if not ready.done():
-                            ready.set_result(None)
+                        if not session.ready.done():
+                            session.ready.set_result(None)
                         continue
-                    future = self._pending.pop(call_id, None)
+                    future = session.pending.pop(call_id, None)
                     if future is None or future.done():
                         continue
                     if ok:
@@ -197,19 +202,31 @@ class PaymentWorker:
                         future.set_exception(WorkerCallFailed(value))
         except asyncio.IncompleteReadError:
             pass
-        code = await process.wait()
+        code = await session.process.wait()
         if not self._stopping:
             logger.error("payment worker exited with status %s; calls in flight fail", code)
-        if not ready.done():
-            ready.set_exception(WorkerUnavailable(f"the payment worker exited ({code})"))
-            ready.exception()  # retrieved here; callers get their own error
-        self._fail_pending(f"the payment worker exited ({code})")
+        if not session.ready.done():
+            session.ready.set_exception(WorkerUnavailable(f"the payment worker exited ({code})"))
+            session.ready.exception()  # seen here; each waiting caller gets it raised as well
+        _fail(session, f"the payment worker exited ({code})")
 
-    def _fail_pending(self, why: str) -> None:
-        pending, self._pending = self._pending, {}
-        for future in pending.values():
-            if not future.done():
-                future.set_exception(WorkerUnavailable(why))
+
+def _send(session: _Session, data: bytes) -> None:
+    stdin = session.process.stdin
+    if stdin is None or session.process.returncode is not None:
+        _fail(session, "the payment worker is not running")
+        return
+    try:
+        stdin.write(data)
+    except (ConnectionError, RuntimeError):  # the reader sees the exit and fails the calls
+        logger.warning("payment worker: could not write to it")
+
+
+def _fail(session: _Session, why: str) -> None:
+    pending, session.pending = session.pending, {}
+    for future in pending.values():
+        if not future.done():
+            future.set_exception(WorkerUnavailable(why))
 
 
 # --- the child process -------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from bot.clock import Clock, utc_now
 from bot.config import Settings
@@ -43,10 +43,8 @@ from bot.midtrans import (
     verify_notification,
 )
 from bot.orders import Event, OrderStatus, event_from_midtrans
+from bot.payment_worker import PaymentWorker, WorkerUnavailable
 from storage import Store, Tx
-
-if TYPE_CHECKING:
-    from bot.payment_worker import PaymentWorker
 
 __all__ = ["NotificationResult", "Outcome", "PaymentService", "Report"]
 
@@ -118,6 +116,9 @@ class PaymentService:
                 result = await self._confirm_and_apply(report, now)
             else:
                 result = await self._write(Ledger.apply, report, now)
+        except WorkerUnavailable as exc:  # already logged once by the worker's keeper
+            logger.warning("notification not stored: %s", exc)
+            return NotificationResult(503, "storage_unavailable")
         except Exception:
             logger.exception("could not store a notification")
             return NotificationResult(503, "storage_unavailable")

@@ -4,7 +4,8 @@ Every test runs the real bot over real HTTP on 127.0.0.1 against the Telegram st
 Midtrans sandbox, with a real SQLite file. Each prints one row (``pytest -m faults -s``): what
 was injected, how much, and what was lost (always 0).
 
-1. kill -9 of ``python -m bot run`` in the middle of a notification load, then a restart.
+1. kill -9 of ``python -m bot run`` in the middle of a notification load, then a restart; and
+   kill -9 of its payment worker process alone.
 2. Telegram answering 502 to every call for a while during a notification load.
 3. Midtrans creating the charge but answering after the client's timeout.
 4. Forged notifications flooding in among real ones.
@@ -189,6 +190,7 @@ async def test_kill_9_mid_load_applies_every_acknowledged_notification_once(
         bot = await stack.enter_async_context(bot_process(tmp_path, telegram_url, midtrans_url))
         await bot.start()
         url = bot.url + "/midtrans/notification"
+        assert len(payment_workers(tmp_path / "warung.db")) == 1
 
         # Midtrans' side of the load: who got a 2xx before the bot died.
         answers: dict[str, int | None] = {}
@@ -214,6 +216,10 @@ async def test_kill_9_mid_load_applies_every_acknowledged_notification_once(
             await asyncio.gather(*(worker(client) for _ in range(workers)))
         await bot.wait()
         assert killed.is_set()
+        # The payment worker sees its input close, finishes what it holds and exits: no orphan.
+        await _wait_until(
+            _async(lambda: not payment_workers(tmp_path / "warung.db")), 10, "the worker to exit"
+        )
         acknowledged = {o for o, s in answers.items() if s and 200 <= s < 300}
         unanswered = {s.order_id for s in seeded} - acknowledged
         assert acknowledged and unanswered, "the kill must land in the middle of the load"
@@ -261,6 +267,109 @@ async def test_kill_9_mid_load_applies_every_acknowledged_notification_once(
         f"applied twice: 0; pushes doubled: {len(doubled)} (sends in flight at the kill: "
         f"{len(in_flight)})",
     )
+
+
+async def test_kill_9_of_the_payment_worker_mid_load_loses_and_doubles_nothing(
+    tmp_path: Path,
+) -> None:
+    orders_n, kill_after, workers = 120, 40, 12
+    standin = TelegramStandin(token=TOKEN)
+    sandbox = MidtransSandbox(SERVER_KEY)
+    database = tmp_path / "warung.db"
+    async with AsyncExitStack() as stack:
+        telegram_url = await stack.enter_async_context(standin.serve())
+        midtrans_url = await stack.enter_async_context(serve_app(sandbox.app))
+        store = await Store.open(database)
+        stack.push_async_callback(store.close)
+        chats = list(range(30_001, 30_001 + orders_n))
+        seeded = await seed_charged_orders(store, sandbox, chats, now=datetime.now(UTC))
+        for chat in chats:
+            standin.user(chat, started=True)
+        standin.user(ADMIN_ID, started=True)
+        bodies = {s.order_id: await settle_silently(sandbox, s.order_id) for s in seeded}
+        bot = await stack.enter_async_context(bot_process(tmp_path, telegram_url, midtrans_url))
+        await bot.start()
+        url = bot.url + "/midtrans/notification"
+        (first,) = payment_workers(database)
+
+        answers: dict[str, list[int | None]] = {o: [] for o in bodies}
+        todo = [s.order_id for s in seeded]
+        killed = asyncio.Event()
+
+        async def midtrans(client: httpx.AsyncClient) -> None:
+            while todo:
+                order_id = todo.pop(0)
+                try:
+                    status: int | None = (
+                        await client.post(url, content=bodies[order_id])
+                    ).status_code
+                except httpx.HTTPError:
+                    status = None
+                answers[order_id].append(status)
+                if status == 200:  # a 2xx must mean applied, at the moment it is given
+                    assert await _status(store, order_id) == OrderStatus.PAID, order_id
+                acknowledged = sum(1 for a in answers.values() if 200 in a)
+                if acknowledged >= kill_after and not killed.is_set():
+                    killed.set()
+                    os.kill(first, signal.SIGKILL)
+
+        async with httpx.AsyncClient(timeout=10.0) as client:
+            await asyncio.gather(*(midtrans(client) for _ in range(workers)))
+            refused = sorted(o for o, a in answers.items() if 200 not in a)
+            assert killed.is_set() and all(set(answers[o]) <= {503, None} for o in refused), (
+                "without a worker the bot must answer 503, never a 2xx"
+            )
+            # Midtrans sends again what got no 2xx (here at once, not after minutes).
+            await asyncio.sleep(1.1)
+            for order_id in refused:
+                answer = await client.post(url, content=bodies[order_id])
+                assert answer.status_code == 200, (order_id, answer.text)
+
+        (second,) = payment_workers(database)
+        assert second != first
+
+        async def drained() -> bool:
+            counts = await store.run(Tx.outbox_counts)
+            return counts["pending"] == 0 and all(_paid_messages(standin, c) for c in chats)
+
+        await _wait_until(drained, 30, "every push")
+        applied = await _applied_per_order(store)
+        assert set(applied.values()) == {1} and len(applied) == orders_n
+        per_chat = {c: len(_paid_messages(standin, c)) for c in chats}
+        lost = [c for c, n in per_chat.items() if n == 0]
+        doubled = [c for c, n in per_chat.items() if n > 1]
+        assert lost == [] and doubled == []
+        assert standin.violations == []
+    report_row(
+        "kill -9 of the payment worker mid-load",
+        f"{orders_n} settlements, killed after {kill_after} answered 2xx; "
+        f"{len(refused)} answered 503 and sent again",
+        len(lost),
+        "applied twice: 0; pushes doubled: 0",
+    )
+
+
+def payment_workers(database: Path) -> list[int]:
+    """Pids of live ``bot.payment_worker`` processes serving ``database``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"bot.payment_worker" in command and str(database).encode() in command and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _async(check: Any) -> Any:
+    async def wrapped() -> bool:
+        return bool(check())
+
+    return wrapped
 
 
 def _paid_messages(standin: TelegramStandin, chat: int) -> list[str]:
