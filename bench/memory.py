@@ -23,6 +23,7 @@ from typing import Any
 from bench.common import (
     FIRST_CHAT,
     PYTHON,
+    children_of,
     emit,
     free_port,
     notification_bodies,
@@ -90,28 +91,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             bot, url = start_bot(directory, database, standin, midtrans_port, confirm=False)
             children.append(bot)
             time.sleep(2.0)  # let start-up work (persistence load, first jobs) settle
-            started, _ = rss_kib(bot.pid)
+            pids = [bot.pid, *children_of(bot.pid)]  # the bot and its payment worker
+            started = [rss_kib(pid)[0] for pid in pids]
             bodies = notification_bodies(seeded[: args.settle], ["pending", "settlement"])
             result = run_wrk(wrk, url, bodies, 16, directory, "memory")
             time.sleep(2.0)
-            loaded, peak = rss_kib(bot.pid)
+            loaded = [rss_kib(pid) for pid in pids]
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+    def mb(kib: list[int]) -> list[float]:
+        return [round(sum(kib) / 1024, 1), *(round(k / 1024, 1) for k in kib)]
+
     rows = [
-        ["after start-up", round(started / 1024, 1)],
-        [f"after {result.answered:,} notifications", round(loaded / 1024, 1)],
-        ["peak (VmHWM)", round(peak / 1024, 1)],
+        ["after start-up", *mb(started)],
+        [f"after {result.answered:,} notifications", *mb([rss for rss, _ in loaded])],
+        ["peak (VmHWM)", *mb([peak for _, peak in loaded])],
     ]
     print_table(
-        f"bot RSS with {args.orders:,} stored orders and customers (budget {BUDGET_MB} MB)",
-        ["moment", "MB"],
+        f"RSS with {args.orders:,} stored orders and customers (budget {BUDGET_MB} MB, both "
+        "processes together)",
+        ["moment", "total MB", "bot MB", *(["payment worker MB"] if len(pids) > 1 else [])],
         rows,
     )
     figures = {
         "orders": args.orders,
+        "processes": len(pids),
         "rss_start_mb": rows[0][1],
         "rss_after_load_mb": rows[1][1],
         "rss_peak_mb": rows[2][1],
+        "rss_bot_after_load_mb": rows[1][2],
+        "rss_worker_after_load_mb": rows[1][3] if len(pids) > 1 else 0.0,
         "budget_mb": BUDGET_MB,
     }
     emit("memory", figures)

@@ -23,7 +23,8 @@ different chats, as Telegram asks, so under a load of thousands of payments per 
 pushes queue in the outbox and drain at that rate. The ``unthrottled`` run lifts that limit
 (bench-only launcher ``bench.bot_unthrottled``) to show what the rest of the push path can do.
 Push percentiles under load cover the pushes that arrived by 3 s after the run ("after +3 s").
-"bot cpu" is the bot process's CPU over the run, in cores (one Python process: ~1 is the most).
+"bot cpu" is the bot process's CPU over the run, in cores (one Python process: ~1 is the most);
+"worker cpu" that of its payment worker process (``PAYMENT_WORKER``, on by default).
 
 ``--profile DIR`` samples the bot with py-spy during each run (install it by hand into .venv).
 ``BENCH_CODE_PATH=DIR`` runs the children on the bot/ and storage/ found in DIR (before/after).
@@ -53,6 +54,7 @@ from bench.common import (
     Child,
     SeededOrder,
     bot_env,
+    children_of,
     cpu_seconds,
     emit,
     free_port,
@@ -95,6 +97,7 @@ class Run:
     bare_rate: float = 0.0
     bare_p99_ms: float = 0.0
     cpu: float = 0.0  # the bot's CPU use over the run, in cores
+    worker_cpu: float = 0.0  # its payment worker's
 
     @property
     def rate(self) -> float:
@@ -316,9 +319,13 @@ def measure(
         standin.pushes()
         bodies = notification_bodies(load, ["pending", "settlement"])
         spy = _start_profiler(profile, bot.pid, tag) if profile else None
+        worker = children_of(bot.pid)
+        worker_before = sum(cpu_seconds(pid) for pid in worker)
         cpu_before, wall_before = cpu_seconds(bot.pid), time.monotonic()
         result = run_wrk(wrk, url, bodies, connections, directory, tag)
-        run.cpu = (cpu_seconds(bot.pid) - cpu_before) / (time.monotonic() - wall_before)
+        wall = time.monotonic() - wall_before
+        run.cpu = (cpu_seconds(bot.pid) - cpu_before) / wall
+        run.worker_cpu = (sum(cpu_seconds(pid) for pid in worker) - worker_before) / wall
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(30)
@@ -428,10 +435,11 @@ def report(runs: list[Run], probes: dict[str, Any], orders: int) -> dict[str, An
         f"notifications: wrk -t1, {orders:,} orders x (pending, settlement) per run, "
         f"{os.cpu_count()} cores",
         ["run", "conns", "notif/s", "p50 ms", "p99 ms", "non-200", "paid", "bare/s", "ratio",
-         "bot cpu", "push p50", "push p99", "pushed in run", "after +3 s"],
+         "bot cpu", "worker cpu", "push p50", "push p99", "pushed in run", "after +3 s"],
         [
             [r.config, r.connections, r.rate, r.p50_ms, r.p99_ms, r.not_200,
              f"{r.paid}/{r.notifications // 2}", r.bare_rate, round(r.ratio, 2), round(r.cpu, 2),
+             round(r.worker_cpu, 2),
              r.push.get("p50_ms", 0.0), r.push.get("p99_ms", 0.0), r.pushes_during_run,
              r.pushes_after_drain]
             for r in runs
@@ -458,6 +466,7 @@ def report(runs: list[Run], probes: dict[str, Any], orders: int) -> dict[str, An
                 "bare_per_s": round(r.bare_rate, 1),
                 "ratio": round(r.ratio, 3),
                 "bot_cpu_cores": round(r.cpu, 2),
+                "worker_cpu_cores": round(r.worker_cpu, 2),
                 "push": r.push,
                 "pushes_during_run": r.pushes_during_run,
                 "pushes_after_drain": r.pushes_after_drain,

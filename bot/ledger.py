@@ -19,10 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot import pushes
-from bot.midtrans import StatusResult, parse_amount
+from bot.money import parse_amount
 from bot.orders import (
     RELEASES_STOCK,
     TRANSITIONS,
@@ -32,6 +32,9 @@ from bot.orders import (
     next_status,
 )
 from storage import Order, Tx
+
+if TYPE_CHECKING:  # the worker process need not load httpx
+    from bot.midtrans import StatusResult
 
 logger = logging.getLogger("bot.payments")  # one name for payment news, in either process
 
@@ -233,7 +236,8 @@ class Ledger:
         tell_customer: bool = True,
     ) -> Result:
         """Record ``report`` and, when the state machine allows it, apply it (one transaction)."""
-        order = tx.order(report.order_id)
+        # Lines and charge are read only when the order moves: most reports change nothing.
+        order = tx.order(report.order_id, details=False)
         if order is None:
             logger.info("report for unknown order %r recorded", report.order_id[:64])
             return record(tx, report, now, Outcome.UNKNOWN_ORDER)
@@ -249,6 +253,7 @@ class Ledger:
         new = next_status(order.status, event) if event is not None else None
         if new is None:
             return self._not_applied(tx, order, report, event, now, record_routine)
+        order = tx.order(order.id) or order  # the pushes show the lines
         stamps = {"last_checked_at": now}
         if new == OrderStatus.PAID:
             stamps["paid_at"] = now

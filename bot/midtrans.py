@@ -18,12 +18,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
+
+from bot.money import parse_amount
 
 logger = logging.getLogger(__name__)
 
@@ -132,24 +133,6 @@ def parse_midtrans_time(value: str) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=WIB)
     return dt.astimezone(WIB)
-
-
-def parse_amount(value: object) -> int:
-    """Rupiah as sent by Midtrans ("162500.00", "162500" or 162500) to an int."""
-    if isinstance(value, bool):
-        raise ValueError(f"not an amount: {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"not an amount: {value!r}") from None
-        if number.is_finite() and number == number.to_integral_value():
-            return int(number)
-    raise ValueError(f"not a whole Rupiah amount: {value!r}")
 
 
 def _rupiah(amount: int) -> str:

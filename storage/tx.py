@@ -293,14 +293,15 @@ class Tx:
             (order_id, order_id),
         )
 
-    def order(self, order_id: str) -> Order | None:
+    def order(self, order_id: str, *, details: bool = True) -> Order | None:
+        """One order; ``details=False`` leaves out its lines and charge (one query, not three)."""
         row = self.conn.execute(
             f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?",
             (order_id,),
         ).fetchone()
         if row is None:
             return None
-        return self._order(row)
+        return self._order(row, with_details=details)
 
     def _order(self, row: sqlite3.Row, *, with_details: bool = True) -> Order:
         items: tuple[OrderItem, ...] = ()
