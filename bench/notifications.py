@@ -14,15 +14,16 @@ JSON line. All on 127.0.0.1, in separate processes so no party measures itself:
   a ``pending`` then a ``settlement``) and logs the send time of each; if ``wrk`` is missing the
   bench installs it with apt-get, or stops.
 
-Figures per run: notifications/s (first send to last answer), wrk's latency p50/p99, answers
-that were not 200, and notification-to-push (send of the notification that moved the order to
-paid, to the stand-in receiving the customer's sendMessage), plus the same load against
-``bench.bare_server`` just before and just after the bot's run, and the ratio to their mean.
-Push latency is also measured at a paced 20/s ("probe"), below Telegram's own limit: the bot's ``AIORateLimiter`` sends at most 30 messages/s to
-different chats, as Telegram asks, so under a load of thousands of payments per second the
-pushes queue in the outbox and drain at that rate. The ``unthrottled`` run lifts that limit
-(bench-only launcher ``bench.bot_unthrottled``) to show what the rest of the push path can do.
-Push percentiles under load cover the pushes that arrived by 3 s after the run ("after +3 s").
+Figures per run: notifications/s (first send to last answer), wrk's latency p50/p99, answers that
+were not 200, and notification-to-push (send of the notification that moved the order to paid, to
+the stand-in receiving the customer's sendMessage), plus the same load against
+``bench.bare_server`` just before and just after the bot's run, and the ratio to their mean. Push
+latency is also measured at a paced 20/s ("probe"), below Telegram's own limit: the bot's
+``AIORateLimiter`` sends at most 30 messages/s to different chats, as Telegram asks, so under a
+load of thousands of payments per second the pushes queue in the outbox and drain at that rate. The
+``unthrottled`` run lifts that limit (bench-only launcher ``bench.bot_unthrottled``) to show what
+the rest of the push path can do. Push percentiles under load cover the pushes that arrived by 3 s
+after the run ("after +3 s").
 "bot cpu" is the bot process's CPU over the run, in cores (one Python process: ~1 is the most);
 "worker cpu" that of its payment worker process (``PAYMENT_WORKER``, on by default).
 

@@ -9,10 +9,10 @@ moves, and it is the same ``bot.ledger`` code either way.
 
 Protocol, over the child's stdin and stdout: frames of a 4-byte big-endian length and a pickle.
 A request is ``(call_id, ledger_method_name, args, kwargs)``. The worker reads every request
-waiting in the pipe, runs them in one transaction, each in its own savepoint
-(``storage.store.run_group``, the group commit the bot's own store does), and only after the
-COMMIT writes one frame answering all of them: ``[(call_id, ok, result_or_error_text), ...]``.
-So the listener's 200 still means "committed".
+waiting in the pipe and runs them in a few transactions, each call in its own savepoint
+(``storage.store.run_group``, the group commit the bot's own store does); only after each
+COMMIT does it write one frame answering the calls that transaction carried:
+``[(call_id, ok, result_or_error_text), ...]``. So the listener's 200 still means "committed".
 
 Failure: if the worker dies, the calls in flight fail (the listener answers 503 and Midtrans
 sends again) and the next call starts a new worker. If the bot dies, the worker reads EOF,
@@ -58,7 +58,7 @@ to ``_GROUP`` calls, not one: the first answers go back while this process works
 so the bot answers and parses the next requests meanwhile (one group per read made the two
 processes take turns). A commit costs little here (WAL, no fsync), bigger groups less per call."""
 _READY = -1  # call id of the frame a worker sends once its database is open
-_RESTART_PAUSE = 1.0  # seconds between starts of a worker that keeps dying
+_RESTART_PAUSE = 1.0  # seconds: a worker is restarted at most once in this time
 _METHODS = frozenset(
     name for name in dir(Ledger) if not name.startswith("_") and callable(getattr(Ledger, name))
 )

@@ -1,7 +1,9 @@
 """The HTTP face of the bot: Midtrans notifications, Telegram's webhook, and a health check.
 
-It runs in the bot's own event loop (uvicorn serving this Starlette app next to the PTB
-Application), so a notification is stored and its pushes queued without leaving the process.
+It runs in the bot's own event loop (uvicorn serving this app next to the PTB Application). A
+notification is parsed and verified here, and its transaction runs in the payment worker (or
+the bot's own database thread): the answer to Midtrans waits for the commit. Notification POSTs
+take a short, framework-free path (``NotificationEndpoint``); the rest is a Starlette app.
 Bodies are read in chunks and refused as soon as they pass the limit, before they are parsed.
 One log line per refused request says why, never with the body or a secret.
 """
@@ -19,6 +21,7 @@ from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.config import Settings
 from bot.payments import PaymentService
@@ -42,21 +45,9 @@ def create_web_app(
     settings: Settings,
     telegram_updates: Callable[[dict[str, Any]], Awaitable[None]] | None,
     is_running: Callable[[], bool],
-) -> Starlette:
+) -> ASGIApp:
     """The listener's routes. ``telegram_updates`` is None in polling mode (route answers 404)."""
-
-    async def notification(request: Request) -> Response:
-        try:
-            body = await _read_limited(request, NOTIFICATION_LIMIT)
-        except _TooLarge:
-            _refused(request, 413, "body over 64 KiB")
-            return _answer(413, "too_large")
-        except ClientDisconnect:
-            return Response(status_code=400)
-        result = await payments.handle_notification(body)
-        if result.status >= 300:
-            _refused(request, result.status, result.detail)
-        return _answer(result.status, result.detail)
+    notification = NotificationEndpoint(payments)
 
     async def telegram(request: Request) -> Response:
         if telegram_updates is None:
@@ -96,13 +87,72 @@ def create_web_app(
             {"ok": ok, "database": database, "bot": bot}, status_code=200 if ok else 503
         )
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(settings.notification_path, notification, methods=["POST"]),
             Route(settings.telegram_webhook_path, telegram, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )
+    return NotificationsFirst(app, notification, settings.notification_path)
+
+
+class NotificationEndpoint:
+    """``POST`` of a Midtrans notification, as a plain ASGI app (no Request or Response objects).
+
+    Under a burst this is the one hot path of the listener; bench/notifications measured the
+    bot's CPU per notification at about 240 us through the usual Starlette endpoint and about
+    200 us like this. Same answers either way: 413 over 64 KiB (from Content-Length or as soon as
+    the body passes it), otherwise what ``PaymentService.handle_notification`` decides.
+    """
+
+    def __init__(self, payments: PaymentService) -> None:
+        self._payments = payments
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        declared = _header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > NOTIFICATION_LIMIT:
+            await self._refuse(scope, send, 413, "too_large", "body over 64 KiB")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # Midtrans gave up on this one; it sends it again
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > NOTIFICATION_LIMIT:
+                await self._refuse(scope, send, 413, "too_large", "body over 64 KiB")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        result = await self._payments.handle_notification(b"".join(chunks))
+        if result.status >= 300:
+            _log_refused(scope, result.status, result.detail)
+        await _send_answer(send, result.status, result.detail)
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str, why: str) -> None:
+        _log_refused(scope, status, why)
+        await _send_answer(send, status, detail)
+
+
+class NotificationsFirst:
+    """The app uvicorn serves: notification POSTs go straight to their endpoint, everything else
+    through Starlette (which routes the notification path to the same endpoint as well, so a
+    GET there gets its 405 as before)."""
+
+    def __init__(self, app: ASGIApp, notification: ASGIApp, path: str) -> None:
+        self._app = app
+        self._notification = notification
+        self._path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == self._path:
+            await self._notification(scope, receive, send)
+        else:
+            await self._app(scope, receive, send)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -125,6 +175,26 @@ def _answer_body(status: int, detail: str) -> bytes:
     return json.dumps({"ok": 200 <= status < 300, "detail": detail}).encode()
 
 
+async def _send_answer(send: Send, status: int, detail: str) -> None:
+    body = _answer_body(status, str(detail))
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def _log_refused(scope: Scope, status: int, why: str) -> None:
+    client = scope.get("client")
+    host = client[0] if client else "-"
+    logger.info("refused %s %s from %s: %d %s", scope["method"], scope["path"], host, status, why)
+
+
 def _answer(status: int, detail: str) -> Response:
     # Only a few dozen (status, detail) pairs exist; their bodies are made once.
     body = _answer_body(status, str(detail))
@@ -132,7 +202,4 @@ def _answer(status: int, detail: str) -> Response:
 
 
 def _refused(request: Request, status: int, why: str) -> None:
-    client = request.client.host if request.client else "-"
-    logger.info(
-        "refused %s %s from %s: %d %s", request.method, request.url.path, client, status, why
-    )
+    _log_refused(request.scope, status, why)
