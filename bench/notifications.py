@@ -25,7 +25,8 @@ load of thousands of payments per second the pushes queue in the outbox and drai
 the rest of the push path can do. Push percentiles under load cover the pushes that arrived by 3 s
 after the run ("after +3 s").
 "bot cpu" is the bot process's CPU over the run, in cores (one Python process: ~1 is the most);
-"worker cpu" that of its payment worker process (``PAYMENT_WORKER``, on by default).
+"worker cpu" that of its payment worker process (``PAYMENT_WORKER``, on by default). The JSON line
+also gives each as CPU microseconds per notification, steadier than rates on a noisy machine.
 
 ``--profile DIR`` samples the bot with py-spy during each run (install it by hand into .venv).
 ``BENCH_CODE_PATH=DIR`` runs the children on the bot/ and storage/ found in DIR (before/after).
@@ -472,6 +473,10 @@ def report(runs: list[Run], probes: dict[str, Any], orders: int) -> dict[str, An
                 "ratio": round(r.ratio, 3),
                 "bot_cpu_cores": round(r.cpu, 2),
                 "worker_cpu_cores": round(r.worker_cpu, 2),
+                "bot_cpu_us_per_notification": round(1e6 * r.cpu / r.rate) if r.rate else 0,
+                "worker_cpu_us_per_notification": (
+                    round(1e6 * r.worker_cpu / r.rate) if r.rate else 0
+                ),
                 "push": r.push,
                 "pushes_during_run": r.pushes_during_run,
                 "pushes_after_drain": r.pushes_after_drain,
