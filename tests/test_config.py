@@ -25,6 +25,7 @@ def test_defaults() -> None:
     assert settings.notification_url is None
     assert settings.max_pending_orders == 3
     assert settings.confirm_notifications is True
+    assert settings.payment_worker is True
 
 
 def test_overrides() -> None:
@@ -38,6 +39,7 @@ def test_overrides() -> None:
             "ADMIN_IDS": "1, 2 3",
             "PAYMENT_EXPIRY": "2h",
             "CONFIRM_NOTIFICATIONS": "off",
+            "PAYMENT_WORKER": "false",
         }
     )
     assert settings.midtrans_base_url == "https://api.midtrans.com"
@@ -46,6 +48,7 @@ def test_overrides() -> None:
     assert settings.admin_ids == frozenset({1, 2, 3})
     assert settings.payment_expiry == timedelta(hours=2)
     assert settings.confirm_notifications is False
+    assert settings.payment_worker is False
 
 
 @pytest.mark.parametrize(
@@ -67,6 +70,7 @@ def test_overrides() -> None:
         ("PAYMENT_EXPIRY", "tomorrow", "duration"),
         ("MAX_PENDING_ORDERS", "0", "at least 1"),
         ("CONFIRM_NOTIFICATIONS", "maybe", "true or false"),
+        ("PAYMENT_WORKER", "two", "true or false"),
         ("LOG_LEVEL", "LOUD", "DEBUG"),
     ],
 )
