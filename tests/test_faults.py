@@ -170,10 +170,48 @@ async def bot_process(
         await bot.stop()
 
 
-async def test_kill_9_mid_load_applies_every_acknowledged_notification_once(
-    tmp_path: Path,
-) -> None:
-    orders_n, kill_after, workers = 120, 45, 12
+@dataclasses.dataclass
+class PaidLoad:
+    """A running ``python -m bot run`` with ``orders`` charged orders that Midtrans has settled
+    without telling the bot yet: ``bodies`` are the notifications it will send."""
+
+    tmp_path: Path
+    standin: TelegramStandin
+    store: Store
+    bot: BotProcess
+    chats: list[int]
+    bodies: dict[str, bytes]
+
+    @property
+    def url(self) -> str:
+        return self.bot.url + "/midtrans/notification"
+
+    @property
+    def database(self) -> Path:
+        return self.tmp_path / "warung.db"
+
+    async def post(self, client: httpx.AsyncClient, order_id: str) -> int | None:
+        """Send one notification as Midtrans does; its HTTP status, None when no answer came."""
+        try:
+            return (await client.post(self.url, content=self.bodies[order_id])).status_code
+        except httpx.HTTPError:
+            return None
+
+    async def every_push_delivered(self) -> None:
+        async def drained() -> bool:
+            counts = await self.store.run(Tx.outbox_counts)
+            return counts["pending"] == 0 and all(
+                _paid_messages(self.standin, c) for c in self.chats
+            )
+
+        await _wait_until(drained, 30, "every push")
+
+    def paid_pushes_per_chat(self) -> dict[int, int]:
+        return {c: len(_paid_messages(self.standin, c)) for c in self.chats}
+
+
+@contextlib.asynccontextmanager
+async def paid_load(tmp_path: Path, orders: int, first_chat: int) -> AsyncIterator[PaidLoad]:
     standin = TelegramStandin(token=TOKEN)
     sandbox = MidtransSandbox(SERVER_KEY)
     async with AsyncExitStack() as stack:
@@ -181,7 +219,7 @@ async def test_kill_9_mid_load_applies_every_acknowledged_notification_once(
         midtrans_url = await stack.enter_async_context(serve_app(sandbox.app))
         store = await Store.open(tmp_path / "warung.db")
         stack.push_async_callback(store.close)
-        chats = list(range(20_001, 20_001 + orders_n))
+        chats = list(range(first_chat, first_chat + orders))
         seeded = await seed_charged_orders(store, sandbox, chats, now=datetime.now(UTC))
         for chat in chats:
             standin.user(chat, started=True)
@@ -189,76 +227,71 @@ async def test_kill_9_mid_load_applies_every_acknowledged_notification_once(
         bodies = {s.order_id: await settle_silently(sandbox, s.order_id) for s in seeded}
         bot = await stack.enter_async_context(bot_process(tmp_path, telegram_url, midtrans_url))
         await bot.start()
-        url = bot.url + "/midtrans/notification"
-        assert len(payment_workers(tmp_path / "warung.db")) == 1
+        yield PaidLoad(tmp_path, standin, store, bot, chats, bodies)
+        assert standin.violations == []
+
+
+async def test_kill_9_mid_load_applies_every_acknowledged_notification_once(
+    tmp_path: Path,
+) -> None:
+    orders_n, kill_after, workers = 120, 45, 12
+    async with paid_load(tmp_path, orders_n, 20_001) as load:
+        assert len(payment_workers(load.database)) == 1
+        store = load.store
 
         # Midtrans' side of the load: who got a 2xx before the bot died.
         answers: dict[str, int | None] = {}
-        todo = [s.order_id for s in seeded]
+        todo = list(load.bodies)
         killed = asyncio.Event()
 
-        async def worker(client: httpx.AsyncClient) -> None:
+        async def midtrans(client: httpx.AsyncClient) -> None:
             while todo:
                 order_id = todo.pop(0)
-                try:
-                    status: int | None = (
-                        await client.post(url, content=bodies[order_id])
-                    ).status_code
-                except httpx.HTTPError:
-                    status = None
-                answers[order_id] = status
+                answers[order_id] = await load.post(client, order_id)
                 acknowledged = sum(1 for s in answers.values() if s and 200 <= s < 300)
                 if acknowledged >= kill_after and not killed.is_set():
                     killed.set()
-                    bot.kill9()  # requests of the other workers are still in flight
+                    load.bot.kill9()  # requests of the other senders are still in flight
 
         async with httpx.AsyncClient(timeout=10.0) as client:
-            await asyncio.gather(*(worker(client) for _ in range(workers)))
-        await bot.wait()
+            await asyncio.gather(*(midtrans(client) for _ in range(workers)))
+        await load.bot.wait()
         assert killed.is_set()
         # The payment worker sees its input close, finishes what it holds and exits: no orphan.
         await _wait_until(
-            _async(lambda: not payment_workers(tmp_path / "warung.db")), 10, "the worker to exit"
+            _async(lambda: not payment_workers(load.database)), 10, "the worker to exit"
         )
         acknowledged = {o for o, s in answers.items() if s and 200 <= s < 300}
-        unanswered = {s.order_id for s in seeded} - acknowledged
+        unanswered = set(load.bodies) - acknowledged
         assert acknowledged and unanswered, "the kill must land in the middle of the load"
 
         # Right after the crash: every acknowledged notification is applied, none twice.
         for order_id in acknowledged:
-            order = await store.run(Tx.order, order_id)
-            assert order is not None and order.status == OrderStatus.PAID, order_id
+            assert await _status(store, order_id) == OrderStatus.PAID, order_id
         applied = await _applied_per_order(store)
         assert max(applied.values()) == 1
-        delivered_at_kill = {c for c in chats if _paid_messages(standin, c)}
+        delivered_at_kill = {c for c, n in load.paid_pushes_per_chat().items() if n}
         unmarked = {m.chat_id for m in await store.run(Tx.outbox_messages) if m.sent_at is None}
         in_flight = delivered_at_kill & unmarked  # Telegram had it, the row was not marked yet
 
         # Restart; Midtrans retries what got no 2xx, and repeats the rest once more.
-        await bot.start()
+        await load.bot.start()
         async with httpx.AsyncClient(timeout=10.0) as client:
             for order_id in [*sorted(unanswered), *sorted(acknowledged)]:
-                answer = await client.post(url, content=bodies[order_id])
-                assert answer.status_code == 200, (order_id, answer.text)
+                assert await load.post(client, order_id) == 200, order_id
 
-        async def drained() -> bool:
-            counts = await store.run(Tx.outbox_counts)
-            return counts["pending"] == 0 and all(_paid_messages(standin, c) for c in chats)
-
-        await _wait_until(drained, 30, "every push")
-        for seed in seeded:
-            order = await store.run(Tx.order, seed.order_id)
-            assert order is not None and order.status == OrderStatus.PAID
+        await load.every_push_delivered()
+        for order_id in load.bodies:
+            assert await _status(store, order_id) == OrderStatus.PAID
         applied = await _applied_per_order(store)
         assert set(applied.values()) == {1} and len(applied) == orders_n
-        per_chat = {c: len(_paid_messages(standin, c)) for c in chats}
+        per_chat = load.paid_pushes_per_chat()
         lost = [c for c, n in per_chat.items() if n == 0]
         doubled = {c for c, n in per_chat.items() if n > 1}
         assert lost == []
         # At-least-once by design (bot/outbox.py): only a send Telegram took but the dead process
         # had not recorded can go twice. Nothing else may.
         assert doubled <= in_flight, (doubled, in_flight)
-        assert standin.violations == []
     report_row(
         "kill -9 of the bot mid-load, restart",
         f"{orders_n} settlements, killed after {len(acknowledged)} answered 2xx, "
@@ -273,41 +306,19 @@ async def test_kill_9_of_the_payment_worker_mid_load_loses_and_doubles_nothing(
     tmp_path: Path,
 ) -> None:
     orders_n, kill_after, workers = 120, 40, 12
-    standin = TelegramStandin(token=TOKEN)
-    sandbox = MidtransSandbox(SERVER_KEY)
-    database = tmp_path / "warung.db"
-    async with AsyncExitStack() as stack:
-        telegram_url = await stack.enter_async_context(standin.serve())
-        midtrans_url = await stack.enter_async_context(serve_app(sandbox.app))
-        store = await Store.open(database)
-        stack.push_async_callback(store.close)
-        chats = list(range(30_001, 30_001 + orders_n))
-        seeded = await seed_charged_orders(store, sandbox, chats, now=datetime.now(UTC))
-        for chat in chats:
-            standin.user(chat, started=True)
-        standin.user(ADMIN_ID, started=True)
-        bodies = {s.order_id: await settle_silently(sandbox, s.order_id) for s in seeded}
-        bot = await stack.enter_async_context(bot_process(tmp_path, telegram_url, midtrans_url))
-        await bot.start()
-        url = bot.url + "/midtrans/notification"
-        (first,) = payment_workers(database)
-
-        answers: dict[str, list[int | None]] = {o: [] for o in bodies}
-        todo = [s.order_id for s in seeded]
+    async with paid_load(tmp_path, orders_n, 30_001) as load:
+        (first,) = payment_workers(load.database)
+        answers: dict[str, list[int | None]] = {o: [] for o in load.bodies}
+        todo = list(load.bodies)
         killed = asyncio.Event()
 
         async def midtrans(client: httpx.AsyncClient) -> None:
             while todo:
                 order_id = todo.pop(0)
-                try:
-                    status: int | None = (
-                        await client.post(url, content=bodies[order_id])
-                    ).status_code
-                except httpx.HTTPError:
-                    status = None
+                status = await load.post(client, order_id)
                 answers[order_id].append(status)
                 if status == 200:  # a 2xx must mean applied, at the moment it is given
-                    assert await _status(store, order_id) == OrderStatus.PAID, order_id
+                    assert await _status(load.store, order_id) == OrderStatus.PAID, order_id
                 acknowledged = sum(1 for a in answers.values() if 200 in a)
                 if acknowledged >= kill_after and not killed.is_set():
                     killed.set()
@@ -322,24 +333,17 @@ async def test_kill_9_of_the_payment_worker_mid_load_loses_and_doubles_nothing(
             # Midtrans sends again what got no 2xx (here at once, not after minutes).
             await asyncio.sleep(1.1)
             for order_id in refused:
-                answer = await client.post(url, content=bodies[order_id])
-                assert answer.status_code == 200, (order_id, answer.text)
+                assert await load.post(client, order_id) == 200, order_id
 
-        (second,) = payment_workers(database)
+        (second,) = payment_workers(load.database)
         assert second != first
-
-        async def drained() -> bool:
-            counts = await store.run(Tx.outbox_counts)
-            return counts["pending"] == 0 and all(_paid_messages(standin, c) for c in chats)
-
-        await _wait_until(drained, 30, "every push")
-        applied = await _applied_per_order(store)
+        await load.every_push_delivered()
+        applied = await _applied_per_order(load.store)
         assert set(applied.values()) == {1} and len(applied) == orders_n
-        per_chat = {c: len(_paid_messages(standin, c)) for c in chats}
+        per_chat = load.paid_pushes_per_chat()
         lost = [c for c, n in per_chat.items() if n == 0]
         doubled = [c for c, n in per_chat.items() if n > 1]
         assert lost == [] and doubled == []
-        assert standin.violations == []
     report_row(
         "kill -9 of the payment worker mid-load",
         f"{orders_n} settlements, killed after {kill_after} answered 2xx; "
