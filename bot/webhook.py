@@ -100,10 +100,10 @@ def create_web_app(
 class NotificationEndpoint:
     """``POST`` of a Midtrans notification, as a plain ASGI app (no Request or Response objects).
 
-    Under a burst this is the one hot path of the listener; bench/notifications measured the
-    bot's CPU per notification at about 240 us through the usual Starlette endpoint and about
-    200 us like this. Same answers either way: 413 over 64 KiB (from Content-Length or as soon as
-    the body passes it), otherwise what ``PaymentService.handle_notification`` decides.
+    Under a burst this is the one hot path of the listener: bench/notifications measured the
+    bot's CPU per notification at 215-306 us through a Starlette endpoint and 171-219 us like
+    this (bench/README.md). Same answers either way: 413 over 64 KiB (from Content-Length or as
+    soon as the body passes it), otherwise what ``PaymentService.handle_notification`` decides.
     """
 
     def __init__(self, payments: PaymentService) -> None:

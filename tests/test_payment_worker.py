@@ -11,14 +11,20 @@ import dataclasses
 import json
 import os
 import signal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from bot.ledger import Ledger, Outcome, Report
 from bot.orders import OrderStatus
-from bot.payment_worker import PaymentWorker, WorkerCallFailed, WorkerUnavailable
+from bot.payment_worker import (
+    PaymentWorker,
+    WorkerCallFailed,
+    WorkerUnavailable,
+    _frame,
+    _take_frames,
+)
 from storage import Store, Tx
 from tests.conftest import Harness
 
@@ -175,3 +181,24 @@ async def test_a_worker_that_cannot_open_the_database_fails_the_start(tmp_path: 
     with pytest.raises(WorkerUnavailable):
         await worker.start()
     await worker.stop()
+
+
+def test_frames_cross_whole_and_in_pieces_with_the_same_instants() -> None:
+    wib = timezone(timedelta(hours=7))
+    report = _report("W-9")
+    calls = [
+        (1, "apply", (report, datetime(2026, 11, 25, 17, 0, 0, 123456, tzinfo=wib)), {}),
+        (2, "record", (report, datetime(2026, 11, 25, 10, 0, tzinfo=UTC), "x"), {"y": None}),
+        (3, "apply", (report, datetime(2026, 11, 25, 10, 0)), {}),  # naive stays naive
+    ]
+    stream = b"".join(_frame(call) for call in calls)
+    buffer = bytearray()
+    received: list[object] = []
+    for start in range(0, len(stream), 7):  # a pipe may hand over any number of bytes
+        buffer += stream[start : start + 7]
+        received += _take_frames(buffer)
+    assert received == calls and buffer == bytearray()
+    first = received[0][2][1]  # type: ignore[index]
+    assert first == calls[0][2][1] and first.utcoffset() == timedelta(0)
+    assert received[2][2][1].tzinfo is None  # type: ignore[index]
+    assert isinstance(received[0][2][0], Report)  # type: ignore[index]
