@@ -18,7 +18,6 @@ import contextlib
 import dataclasses
 import io
 import logging
-import socket
 import sys
 import tempfile
 import threading
@@ -27,7 +26,6 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-import uvicorn
 from starlette.types import ASGIApp
 from telegram.warnings import PTBUserWarning
 
@@ -36,6 +34,7 @@ from bot.app import BotRuntime
 from bot.config import Settings, load_settings
 from bot.money import format_rupiah
 from bot.sandbox.midtrans import MidtransSandbox, SandboxError
+from bot.sandbox.serving import serve_in_loop
 from bot.sandbox.telegram import DEFAULT_SCHEMA_PATH, BotMessage, FakeUser, TelegramStandin
 from bot.slip import render_slip
 from storage import Order, Store, Tx
@@ -97,34 +96,9 @@ class DemoEnv:
 
 @contextlib.asynccontextmanager
 async def _serve(app: ASGIApp) -> AsyncIterator[str]:
-    """Serve an ASGI app on a free 127.0.0.1 port in this loop; yield its base URL.
-
-    Startup and shutdown are driven directly: ``uvicorn.Server.serve`` would install its own
-    Ctrl-C handling, which belongs to the demo here.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    try:
-        await server.startup(sockets=[sock])
+    """Serve an ASGI app on a free 127.0.0.1 port in this loop (the demo owns Ctrl-C)."""
+    async with serve_in_loop(app) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        for listener in getattr(server, "servers", []):
-            listener.close()
-        for connection in list(server.server_state.connections):
-            connection.shutdown()
-        deadline = time.monotonic() + 2.0
-        state = server.server_state
-        while (state.connections or state.tasks) and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-        for task in list(state.tasks):
-            task.cancel()
-        sock.close()
 
 
 def demo_settings(workdir: Path, telegram_url: str, midtrans_url: str) -> Settings:

@@ -59,7 +59,6 @@ import json
 import logging
 import re
 import secrets
-import socket
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -68,13 +67,14 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 from urllib.parse import parse_qsl
 
-import uvicorn
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bot.sandbox.serving import serve_in_loop
 
 __all__ = [
     "DEFAULT_SCHEMA_PATH",
@@ -1148,7 +1148,7 @@ class TelegramStandin:
     async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
         """Run the app with uvicorn in this loop; yield the base_url for PTB's builder."""
         self._closing = False
-        async with _serve_app(self.app, host, port) as bound_port:
+        async with serve_in_loop(self.app, host, port) as bound_port:
             root = f"http://{host}:{bound_port}"
             self.base_url = f"{root}/bot"
             self.base_file_url = f"{root}/file/bot"
@@ -2389,39 +2389,3 @@ async def _read_params(request: Request) -> tuple[JSON, dict[str, UploadedFile]]
     else:
         params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     return params, files
-
-
-@contextlib.asynccontextmanager
-async def _serve_app(app: Starlette, host: str, port: int) -> AsyncIterator[int]:
-    """Serve an ASGI app on this event loop; yield the bound port.
-
-    uvicorn's own ``serve()`` polls every 0.1 s, pauses on shutdown and takes over Ctrl-C; the
-    test suite starts many stand-ins and the demo owns its signals, so the startup and shutdown
-    steps are driven directly here.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP makes asyncio set TCP_NODELAY; without it small answers wait for delayed ACKs.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    bound = int(sock.getsockname()[1])
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    try:
-        await server.startup(sockets=[sock])
-        await server.on_tick(0)  # fills the Date and Server headers
-        yield bound
-    finally:
-        for listener in getattr(server, "servers", []):
-            listener.close()
-        state = server.server_state
-        for connection in list(state.connections):
-            connection.shutdown()  # idle keep-alive connections close now, busy ones after
-        deadline = time.monotonic() + 2.0
-        while (state.connections or state.tasks) and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.005)
-        for task in list(state.tasks):
-            task.cancel()
-        sock.close()
