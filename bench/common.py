@@ -23,9 +23,9 @@ from typing import IO, Any
 
 import httpx
 
-from bot.orders import OrderStatus
-from bot.sandbox.midtrans import MidtransSandbox, SandboxTransaction
-from storage import NewOrder, OrderItem, Store, Tx
+from bot.sandbox.midtrans import MidtransSandbox
+from storage import Store, Tx
+from tests.fakes.seeded import Seeded, write_charged_orders
 
 KEY = "SB-Mid-server-BENCHKEY0123456789"
 TOKEN = "123456:BENCHtokenBENCHtokenBENCH1"
@@ -225,96 +225,58 @@ def rss_kib(pid: int) -> tuple[int, int]:
 # --- seeded orders ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SeededOrder:
-    """An order awaiting payment with its charge, plus the Midtrans side of it."""
-
-    order_id: str
-    chat_id: int
-    amount: int
-    transaction_id: str
-    payment_code: str
-
-
 def order_id_for(chat_id: int) -> str:
     return f"WB-BENCH-{chat_id}"
 
 
 async def seed_orders(
     store: Store, first_chat: int, count: int, *, batch: int = 500
-) -> list[SeededOrder]:
+) -> list[Seeded]:
     """``count`` orders (one per customer and chat) as checkout leaves them: charged, pending."""
     now = datetime.now(UTC)
     product = await store.run(Tx.add_product, "Roti bakar", PRICE, None, now)
-    seeded: list[SeededOrder] = []
+    seeded: list[Seeded] = []
     for start in range(0, count, batch):
-        chunk = []
-        for chat in range(first_chat + start, first_chat + min(count, start + batch)):
-            quantity = 1 + chat % 3
-            chunk.append(
-                SeededOrder(
-                    order_id_for(chat),
-                    chat,
-                    PRICE * quantity,
-                    f"bench-{chat:012d}-0000-0000-000000000000",
-                    f"{chat:014d}",
-                )
+        chunk = [
+            Seeded(
+                order_id_for(chat),
+                chat,
+                PRICE * (1 + chat % 3),
+                f"bench-{chat:012d}-0000-0000-000000000000",
+                f"{chat:014d}",
             )
-
-        def write(tx: Tx, chunk: list[SeededOrder] = chunk) -> None:
-            for seed in chunk:
-                tx.create_order(
-                    NewOrder(
-                        id=seed.order_id,
-                        customer_id=seed.chat_id,
-                        chat_id=seed.chat_id,
-                        status=OrderStatus.AWAITING_PAYMENT,
-                        items=(OrderItem(product.id, product.name, PRICE, seed.amount // PRICE),),
-                        delivery_fee=0,
-                        fulfilment="pickup",
-                        customer_name="Tamu Bench",
-                        customer_phone="+6281234567890",
-                        customer_email="",
-                        language="id",
-                        created_at=now,
-                        expires_at=now + timedelta(hours=24),
-                    )
-                )
-                tx.save_charge(
-                    seed.order_id,
-                    seed.transaction_id,
-                    seed.payment_code,
-                    now + timedelta(hours=24),
-                    {"status_code": "201", "order_id": seed.order_id},
-                    now,
-                )
-
-        await store.run(write)
+            for chat in range(first_chat + start, first_chat + min(count, start + batch))
+        ]
+        await store.run(
+            write_charged_orders,
+            product,
+            chunk,
+            now=now,
+            expires=now + timedelta(hours=24),
+            customer_name="Tamu Bench",
+        )
         seeded.extend(chunk)
     return seeded
 
 
-def sandbox_with(orders: Sequence[SeededOrder], status: str = "pending") -> MidtransSandbox:
+def sandbox_with(orders: Sequence[Seeded], status: str = "pending") -> MidtransSandbox:
     """A sandbox that knows ``orders``' transactions, all in ``status``."""
     sandbox = MidtransSandbox(KEY)
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = datetime.now(UTC)
     for seed in orders:
-        sandbox.transactions[seed.order_id] = SandboxTransaction(
-            order_id=seed.order_id,
-            transaction_id=seed.transaction_id,
-            gross_amount=seed.amount,
-            store="indomaret",
-            payment_code=seed.payment_code,
-            transaction_time=now,
-            expiry_time=now + timedelta(hours=24),
-            notification_url=None,
-            transaction_status=status,
-            settlement_time=now if status == "settlement" else None,
+        sandbox.add_charge(
+            seed.order_id,
+            seed.transaction_id,
+            seed.amount,
+            seed.payment_code,
+            created=now,
+            expires=now + timedelta(hours=24),
+            status=status,
         )
     return sandbox
 
 
-def notification_bodies(orders: Sequence[SeededOrder], statuses: Sequence[str]) -> list[bytes]:
+def notification_bodies(orders: Sequence[Seeded], statuses: Sequence[str]) -> list[bytes]:
     """Signed notification bodies, for each order one per status, in that order."""
     sandbox = sandbox_with(orders)
     bodies = []
@@ -328,7 +290,7 @@ def notification_bodies(orders: Sequence[SeededOrder], statuses: Sequence[str]) 
     return bodies
 
 
-def write_transactions(path: Path, orders: Sequence[SeededOrder], status: str) -> None:
+def write_transactions(path: Path, orders: Sequence[Seeded], status: str) -> None:
     """The file ``bench.midtrans_server`` loads its transactions from."""
     rows = [[s.order_id, s.transaction_id, s.amount, s.payment_code, status] for s in orders]
     path.write_text(json.dumps(rows))

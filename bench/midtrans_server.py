@@ -15,26 +15,23 @@ from pathlib import Path
 import uvicorn
 
 from bench.common import KEY
-from bot.sandbox.midtrans import MidtransSandbox, SandboxTransaction
+from bot.sandbox.midtrans import MidtransSandbox
 
 
 def load(path: Path | None) -> MidtransSandbox:
     sandbox = MidtransSandbox(KEY)
     if path is None:
         return sandbox
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = datetime.now(UTC)
     for order_id, transaction_id, amount, code, status in json.loads(path.read_text()):
-        sandbox.transactions[order_id] = SandboxTransaction(
-            order_id=order_id,
-            transaction_id=transaction_id,
-            gross_amount=int(amount),
-            store="indomaret",
-            payment_code=code,
-            transaction_time=now,
-            expiry_time=now + timedelta(hours=24),
-            notification_url=None,
-            transaction_status=status,
-            settlement_time=now if status == "settlement" else None,
+        sandbox.add_charge(
+            order_id,
+            transaction_id,
+            int(amount),
+            code,
+            created=now,
+            expires=now + timedelta(hours=24),
+            status=status,
         )
     return sandbox
 

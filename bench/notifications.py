@@ -54,7 +54,7 @@ from bench.common import (
     PYTHON,
     ROOT,
     Child,
-    SeededOrder,
+    Seeded,
     bot_env,
     children_of,
     cpu_seconds,
@@ -205,7 +205,7 @@ class Standin:
         return records
 
 
-async def _seed(database: Path, count: int) -> list[SeededOrder]:
+async def _seed(database: Path, count: int) -> list[Seeded]:
     store = await Store.open(database)
     try:
         return await seed_orders(store, FIRST_CHAT, count)

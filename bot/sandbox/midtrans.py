@@ -242,6 +242,35 @@ class MidtransSandbox:
             tx = next((t for t in self.transactions.values() if t.transaction_id == order_id), None)
         return tx
 
+    def add_charge(
+        self,
+        order_id: str,
+        transaction_id: str,
+        gross_amount: int,
+        payment_code: str,
+        *,
+        created: datetime,
+        expires: datetime,
+        status: str = "pending",
+    ) -> SandboxTransaction:
+        """Know an Indomaret charge made elsewhere (benchmarks and tests seed orders in bulk
+        rather than charging each one over HTTP); settled ones settled at ``created``."""
+        created, expires = created.replace(microsecond=0), expires.replace(microsecond=0)
+        tx = SandboxTransaction(
+            order_id=order_id,
+            transaction_id=transaction_id,
+            gross_amount=gross_amount,
+            store="indomaret",
+            payment_code=payment_code,
+            transaction_time=created,
+            expiry_time=expires,
+            notification_url=None,
+            transaction_status=status,
+            settlement_time=created if status == "settlement" else None,
+        )
+        self.transactions[order_id] = tx
+        return tx
+
     def notification_for(
         self, order_id: str, transaction_status: str | None = None
     ) -> dict[str, Any]:
