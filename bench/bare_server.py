@@ -7,13 +7,13 @@ is (one process, asyncio loop, the same HTTP implementation, no access log), on 
 from __future__ import annotations
 
 import argparse
-import asyncio
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bench.serving import serve
 
 
 async def notification(request: Request) -> Response:
@@ -38,15 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    config = uvicorn.Config(
-        create_app(),
-        host="127.0.0.1",
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    asyncio.run(uvicorn.Server(config).serve())
+    serve(create_app(), args.port)
 
 
 if __name__ == "__main__":

@@ -28,15 +28,13 @@ from telegram import Bot
 
 from bench.common import (
     KEY,
-    PYTHON,
     TOKEN,
     emit,
-    free_port,
     print_table,
     running,
-    start_process,
+    start_midtrans,
+    start_telegram,
     summary_ms,
-    wait_http,
 )
 from bot.checkout import Draft, Outcome, place_order
 from bot.config import Secret, Settings
@@ -121,22 +119,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     directory = Path(tempfile.mkdtemp(prefix="warung-bench-checkout-"))
     try:
-        telegram_port, midtrans_port = free_port(), free_port()
         with running([]) as children:
-            telegram = start_process(
-                "telegram",
-                [PYTHON, "-m", "bench.telegram_server", "--port", str(telegram_port)],
-                directory,
-            )
+            telegram, telegram_port = start_telegram(directory)
             children.append(telegram)
-            sandbox = start_process(
-                "midtrans",
-                [PYTHON, "-m", "bench.midtrans_server", "--port", str(midtrans_port)],
-                directory,
-            )
+            sandbox, midtrans_port = start_midtrans(directory)
             children.append(sandbox)
-            wait_http(telegram, f"http://127.0.0.1:{telegram_port}/_bench/health")
-            wait_http(sandbox, f"http://127.0.0.1:{midtrans_port}/", any_status=True)
             samples = asyncio.run(
                 _measure(args.n, directory / "checkout.db", telegram_port, midtrans_port)
             )

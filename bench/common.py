@@ -148,6 +148,29 @@ def start_process(
     return Child(name, process, log_path, log)
 
 
+def start_telegram(directory: Path) -> tuple[Child, int]:
+    """The lean Telegram stand-in (``bench.telegram_server``), answering; with its port."""
+    port = free_port()
+    child = start_process(
+        "telegram", [PYTHON, "-m", "bench.telegram_server", "--port", str(port)], directory
+    )
+    wait_http(child, f"http://127.0.0.1:{port}/_bench/health")
+    return child, port
+
+
+def start_midtrans(
+    directory: Path, transactions: Path | None = None, name: str = "midtrans"
+) -> tuple[Child, int]:
+    """The Midtrans sandbox (``bench.midtrans_server``) knowing ``transactions``; with its port."""
+    port = free_port()
+    args = [PYTHON, "-m", "bench.midtrans_server", "--port", str(port)]
+    if transactions is not None:
+        args += ["--transactions", str(transactions)]
+    child = start_process(name, args, directory)
+    wait_http(child, f"http://127.0.0.1:{port}/", any_status=True)
+    return child, port
+
+
 def wait_http(child: Child, url: str, timeout: float = 30.0, *, any_status: bool = False) -> None:
     """Until ``url`` answers 200 (any HTTP answer with ``any_status``), or fail with the log."""
     deadline = time.monotonic() + timeout

@@ -22,17 +22,15 @@ from typing import Any
 
 from bench.common import (
     FIRST_CHAT,
-    PYTHON,
     children_of,
     emit,
-    free_port,
     notification_bodies,
     print_table,
     rss_kib,
     running,
     seed_orders,
-    start_process,
-    wait_http,
+    start_midtrans,
+    start_telegram,
     write_transactions,
 )
 from bench.notifications import Standin, ensure_wrk, run_wrk, start_bot
@@ -70,23 +68,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         seeded = asyncio.run(_seed(database, args.orders))
         transactions = directory / "transactions.json"
         write_transactions(transactions, seeded, "settlement")
-        telegram_port, midtrans_port = free_port(), free_port()
         with running([]) as children:
-            telegram = start_process(
-                "telegram",
-                [PYTHON, "-m", "bench.telegram_server", "--port", str(telegram_port)],
-                directory,
-            )
+            telegram, telegram_port = start_telegram(directory)
             children.append(telegram)
-            sandbox = start_process(
-                "midtrans",
-                [PYTHON, "-m", "bench.midtrans_server", "--port", str(midtrans_port),
-                 "--transactions", str(transactions)],
-                directory,
-            )  # fmt: skip
+            sandbox, midtrans_port = start_midtrans(directory, transactions)
             children.append(sandbox)
-            wait_http(telegram, f"http://127.0.0.1:{telegram_port}/_bench/health")
-            wait_http(sandbox, f"http://127.0.0.1:{midtrans_port}/", any_status=True)
             standin = Standin(telegram, telegram_port)
             bot, url = start_bot(directory, database, standin, midtrans_port, confirm=False)
             children.append(bot)

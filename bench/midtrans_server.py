@@ -7,14 +7,12 @@ Run: ``python -m bench.midtrans_server --port P --transactions FILE`` where FILE
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import uvicorn
-
 from bench.common import KEY
+from bench.serving import serve
 from bot.sandbox.midtrans import MidtransSandbox
 
 
@@ -41,16 +39,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--transactions", type=Path)
     args = parser.parse_args()
-    sandbox = load(args.transactions)
-    config = uvicorn.Config(
-        sandbox.app,
-        host="127.0.0.1",
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    asyncio.run(uvicorn.Server(config).serve())
+    serve(load(args.transactions).app, args.port)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,9 @@ from bench.common import (
     print_table,
     running,
     seed_orders,
+    start_midtrans,
     start_process,
+    start_telegram,
     summary_ms,
     wait_http,
     write_transactions,
@@ -297,7 +299,6 @@ def measure(
     probes, load = seeded[:PROBES] if with_probe else [], seeded[PROBES if with_probe else 0 :]
     transactions = directory / f"{tag}.transactions.json"
     write_transactions(transactions, seeded, "settlement")
-    midtrans_port = free_port()
     run = Run(config, connections)
     probe_figures: dict[str, Any] = {}
     # The yardstick is measured just before and just after (this VM drifts by +-15 % between
@@ -305,14 +306,8 @@ def measure(
     bodies = notification_bodies(load, ["pending", "settlement"])
     bare_before = run_wrk(wrk, bare_url, bodies, connections, directory, tag + "-bare-before")
     with running([]) as children:
-        sandbox = start_process(
-            f"midtrans-{tag}",
-            [PYTHON, "-m", "bench.midtrans_server", "--port", str(midtrans_port),
-             "--transactions", str(transactions)],
-            directory,
-        )  # fmt: skip
+        sandbox, midtrans_port = start_midtrans(directory, transactions, f"midtrans-{tag}")
         children.append(sandbox)
-        wait_http(sandbox, f"http://127.0.0.1:{midtrans_port}/", any_status=True)
         bot, url = start_bot(
             directory, database, standin, midtrans_port, confirm=confirm, unthrottled=unthrottled
         )
@@ -391,14 +386,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     probes: dict[str, Any] = {}
     try:
         with running([]) as children:
-            telegram_port, bare_port = free_port(), free_port()
-            telegram = start_process(
-                "telegram",
-                [PYTHON, "-m", "bench.telegram_server", "--port", str(telegram_port)],
-                directory,
-            )
+            telegram, telegram_port = start_telegram(directory)
             children.append(telegram)
-            wait_http(telegram, f"http://127.0.0.1:{telegram_port}/_bench/health")
+            bare_port = free_port()
             bare = start_process(
                 "bare", [PYTHON, "-m", "bench.bare_server", "--port", str(bare_port)], directory
             )
