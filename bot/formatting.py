@@ -30,18 +30,16 @@ def status_label(status: str, lang: str) -> str:
     return texts.t(lang, f"status.{status}")
 
 
+def cart_line(lang: str, quantity: int, name: str, total: int) -> str:
+    """``• 2× Kopi susu — Rp36.000``: one line of a cart, a summary or an order."""
+    return texts.t(
+        lang, "cart.line", quantity=quantity, name=escape(name), total=format_rupiah(total)
+    )
+
+
 def item_lines(items: tuple[OrderItem, ...], lang: str, limit: int = 40) -> str:
     """One line per item; very long orders are cut with a count so messages stay short."""
-    lines = [
-        texts.t(
-            lang,
-            "cart.line",
-            quantity=i.quantity,
-            name=escape(i.name),
-            total=format_rupiah(i.total),
-        )
-        for i in items[:limit]
-    ]
+    lines = [cart_line(lang, i.quantity, i.name, i.total) for i in items[:limit]]
     if len(items) > limit:
         lines.append(f"… +{len(items) - limit}")
     return "\n".join(lines)

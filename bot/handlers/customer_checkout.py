@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks, texts
 from bot.checkout import Draft, Outcome, Result, place_order, price_cart
-from bot.formatting import escape, format_duration, split_message
+from bot.formatting import cart_line, escape, format_duration, split_message
 from bot.handlers.common import button, plain, reply, user_lang
 from bot.handlers.customer_common import (
     ASK_ADDRESS,
@@ -298,15 +298,7 @@ async def _summary(update: Update, context: Context) -> int:
         return SHOPPING
     lines = [texts.t(lang, "summary.title"), ""]
     for line in priced.lines:
-        lines.append(
-            texts.t(
-                lang,
-                "cart.line",
-                quantity=line.quantity,
-                name=escape(line.name),
-                total=format_rupiah(line.total),
-            )
-        )
+        lines.append(cart_line(lang, line.quantity, line.name, line.total))
     if priced.delivery_fee:
         lines.append(texts.t(lang, "summary.fee", fee=format_rupiah(priced.delivery_fee)))
     lines += ["", texts.t(lang, "summary.total", total=format_rupiah(priced.total)), ""]

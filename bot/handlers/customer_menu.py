@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks, texts
 from bot.checkout import price_cart
-from bot.formatting import escape, split_message
+from bot.formatting import cart_line, escape, split_message
 from bot.handlers.common import button, plain, reply, show, user_lang
 from bot.handlers.customer_common import (
     MENU_PAGE_SIZE,
@@ -281,15 +281,7 @@ def _cart_view(priced: Quote, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     lines = [texts.t(lang, "cart.title"), ""]
     rows: list[list[InlineKeyboardButton]] = []
     for number, line in enumerate(priced.lines):
-        lines.append(
-            texts.t(
-                lang,
-                "cart.line",
-                quantity=line.quantity,
-                name=escape(line.name),
-                total=format_rupiah(line.total),
-            )
-        )
+        lines.append(cart_line(lang, line.quantity, line.name, line.total))
         if number >= CART_BUTTON_LINES:
             continue  # Telegram takes about 100 buttons; later lines change by typing
         rows.append(

@@ -10,7 +10,7 @@ from telegram import (
 )
 
 from bot import callbacks, texts
-from bot.formatting import escape
+from bot.formatting import cart_line, escape
 from bot.handlers.common import button, plain, reply, user_lang
 from bot.handlers.customer_common import (
     SHOPPING,
@@ -24,7 +24,6 @@ from bot.handlers.customer_common import (
 from bot.handlers.customer_menu import (
     send_cart,
 )
-from bot.money import format_rupiah
 from bot.orders import (
     MAX_LINE_QUANTITY,
 )
@@ -69,15 +68,7 @@ async def _answer_typed(
         lines = [texts.t(lang, "typed.understood")]
         for product_id, quantity in understood.items():
             product = by_id[product_id]
-            lines.append(
-                texts.t(
-                    lang,
-                    "cart.line",
-                    quantity=quantity,
-                    name=escape(product.name),
-                    total=format_rupiah(product.price * quantity),
-                )
-            )
+            lines.append(cart_line(lang, quantity, product.name, product.price * quantity))
         lines += ["", texts.t(lang, "typed.confirm_hint")]
         await reply(
             update,
