@@ -114,6 +114,16 @@ async def _is_owner(svc: Services, user_id: int) -> bool:
     return bool((await svc.store.run(Tx.admins)).get(user_id))
 
 
+async def _owner_or_refused(update: Update, svc: Services, lang: str) -> bool:
+    """Whether the sender owns the shop; if not, they are told only owners may do this."""
+    user = update.effective_user
+    assert user is not None
+    if await _is_owner(svc, user.id):
+        return True
+    await reply(update, texts.t(lang, "admin.owner_only"))
+    return False
+
+
 async def _admins_changed(context: Context) -> set[int]:
     admins = await services(context).admin_ids()
     context.bot_data[ADMIN_CACHE] = admins
@@ -162,10 +172,7 @@ async def help_command(update: Update, context: Context) -> None:
 async def add_admin(update: Update, context: Context) -> None:
     lang = user_lang(update)
     svc = services(context)
-    user = update.effective_user
-    assert user is not None
-    if not await _is_owner(svc, user.id):
-        await reply(update, texts.t(lang, "admin.owner_only"))
+    if not await _owner_or_refused(update, svc, lang):
         return
     new_id = int_arg(args_of(update))
     if new_id is None or new_id <= 0:
@@ -182,10 +189,7 @@ async def add_admin(update: Update, context: Context) -> None:
 async def remove_admin(update: Update, context: Context) -> None:
     lang = user_lang(update)
     svc = services(context)
-    user = update.effective_user
-    assert user is not None
-    if not await _is_owner(svc, user.id):
-        await reply(update, texts.t(lang, "admin.owner_only"))
+    if not await _owner_or_refused(update, svc, lang):
         return
     old_id = int_arg(args_of(update))
     if old_id is None:
