@@ -59,7 +59,7 @@ def create_web_app(
             _refused(request, 403, "wrong or missing secret token")
             return _answer(403, "forbidden")
         try:
-            body = await _read_limited(request, UPDATE_LIMIT)
+            body = await _read_limited(request.scope, request.receive, UPDATE_LIMIT)
         except _TooLarge:
             _refused(request, 413, "update over 1 MiB")
             return _answer(413, "too_large")
@@ -110,32 +110,18 @@ class NotificationEndpoint:
         self._payments = payments
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        declared = _header(scope, b"content-length")
-        if declared.isdigit() and int(declared) > NOTIFICATION_LIMIT:
-            await self._refuse(scope, send, 413, "too_large", "body over 64 KiB")
+        try:
+            body = await _read_limited(scope, receive, NOTIFICATION_LIMIT)
+        except _TooLarge:
+            _log_refused(scope, 413, "body over 64 KiB")
+            await _send_answer(send, 413, "too_large")
             return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # Midtrans gave up on this one; it sends it again
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > NOTIFICATION_LIMIT:
-                await self._refuse(scope, send, 413, "too_large", "body over 64 KiB")
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        result = await self._payments.handle_notification(b"".join(chunks))
+        except ClientDisconnect:
+            return  # Midtrans gave up on this one; it sends it again
+        result = await self._payments.handle_notification(body)
         if result.status >= 300:
             _log_refused(scope, result.status, result.detail)
         await _send_answer(send, result.status, result.detail)
-
-    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str, why: str) -> None:
-        _log_refused(scope, status, why)
-        await _send_answer(send, status, detail)
 
 
 class NotificationsFirst:
@@ -155,18 +141,25 @@ class NotificationsFirst:
             await self._app(scope, receive, send)
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, or _TooLarge as soon as it is known to pass ``limit``."""
-    declared = request.headers.get("content-length", "")
+async def _read_limited(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The body; _TooLarge as soon as it is known to pass ``limit`` (from Content-Length or
+    while reading), ClientDisconnect if the sender went away."""
+    declared = _header(scope, b"content-length")
     if declared.isdigit() and int(declared) > limit:
         raise _TooLarge
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise _TooLarge
         chunks.append(chunk)
+        more = message.get("more_body", False)
     return b"".join(chunks)
 
 
