@@ -86,6 +86,14 @@ class Report(NamedTuple):
     raw: str
     source: str
 
+    @property
+    def amount(self) -> int | None:
+        """``gross_amount`` in whole Rupiah; None when it is missing or not one."""
+        try:
+            return parse_amount(self.gross_amount)
+        except ValueError:
+            return None
+
     @classmethod
     def from_notification(cls, payload: Mapping[str, Any], raw: str) -> Report:
         return cls(
@@ -241,7 +249,7 @@ class Ledger:
         if order is None:
             logger.info("report for unknown order %r recorded", report.order_id[:64])
             return record(tx, report, now, Outcome.UNKNOWN_ORDER)
-        if _amount(report.gross_amount) != order.gross_amount:
+        if report.amount != order.gross_amount:
             logger.error(
                 "order %s: Midtrans reports %r but the order is %d: rejected",
                 order.id,
@@ -357,13 +365,6 @@ def record_unverified(tx: Tx, payload: Mapping[str, Any], raw: str, now: datetim
         raw=raw[:UNVERIFIED_RAW_LIMIT],
         now=now,
     )
-
-
-def _amount(text: str | None) -> int | None:
-    try:
-        return parse_amount(text)
-    except ValueError:
-        return None
 
 
 def _str(value: object) -> str | None:

@@ -39,7 +39,6 @@ from bot.midtrans import (
     MidtransError,
     MidtransErrorKind,
     MidtransRequestInvalid,
-    parse_amount,
     verify_notification,
 )
 from bot.orders import Event, OrderStatus, event_from_midtrans
@@ -129,7 +128,7 @@ class PaymentService:
 
     async def _confirm_and_apply(self, report: Report, now: datetime) -> Result:
         order = await self._store.run(Tx.order, report.order_id)
-        if order is None or _amount(report.gross_amount) != order.gross_amount:
+        if order is None or report.amount != order.gross_amount:
             return await self._write(Ledger.apply, report, now)  # records why, no call
         if (
             event_from_midtrans(report.transaction_status, report.fraud_status) is Event.PENDING
@@ -235,10 +234,3 @@ class PaymentService:
     def _after(self, result: Result) -> None:
         if result.queued:
             self._wake_outbox()
-
-
-def _amount(text: str | None) -> int | None:
-    try:
-        return parse_amount(text)
-    except ValueError:
-        return None
