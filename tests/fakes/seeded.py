@@ -2,8 +2,8 @@
 
 Placing hundreds of orders through the charge API costs a round trip each; the fault suite and
 the benchmarks (``bench.common``) need them in bulk, so this writes the order and charge rows in
-one transaction and registers the same transactions in the sandbox directly. Everything after (notifications, Get Status, pushes) then
-goes through the real code over HTTP.
+one transaction and registers the same transactions in the sandbox directly. Everything after
+(notifications, Get Status, pushes) then goes through the real code over HTTP.
 """
 
 from __future__ import annotations
