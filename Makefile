@@ -13,8 +13,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot storage tests bench
-	$(BIN)/ruff format --check bot storage tests bench
+	$(BIN)/ruff check bot storage devtools tests bench
+	$(BIN)/ruff format --check bot storage devtools tests bench
 	$(BIN)/mypy
 
 test: lint
@@ -27,10 +27,10 @@ run: $(STAMP)
 	$(BIN)/python -m bot run $(ARGS)
 
 sandbox: $(STAMP)
-	$(BIN)/python -m bot sandbox serve $(ARGS)
+	$(BIN)/python -m devtools sandbox serve $(ARGS)
 
 demo: $(STAMP)
-	$(BIN)/python -m bot demo $(ARGS)
+	$(BIN)/python -m devtools demo $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)

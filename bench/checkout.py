@@ -3,12 +3,12 @@
 Run: ``python -m bench checkout [--n 200]``. Prints a table, then one JSON line. Budgets: from the
 customer's "pay" to the payment code delivered, p50 < 30 ms; slip render p50 < 10 ms.
 
-What runs is what the pay button runs after the tap is routed (``bot.handlers.customer``):
-``bot.checkout.place_order`` (shop and cart checks, order row with stock reserved, the Indomaret
-charge to Midtrans, the charge row) then ``bot.handlers.paycode.send_payment_code`` (slip rendered
-off the loop, the code as text, the slip as a photo), on a real SQLite file. Midtrans is the
-project's sandbox and Telegram the lean stand-in, each in its own process, both answering at once,
-so their own time is in the figures (a few HTTP round trips on 127.0.0.1). The bot is a plain
+What runs is what the pay button runs after the tap is routed (``bot.chat.customer.register``):
+``bot.shop.checkout.place_order`` (shop and cart checks, order row with stock reserved, the
+Indomaret charge to Midtrans, the charge row) then ``bot.messages.paycode.send_payment_code`` (slip
+rendered off the loop, the code as text, the slip as a photo), on a real SQLite file. Midtrans is
+the project's sandbox and Telegram the lean stand-in, each in its own process, both answering at
+once, so their own time is in the figures (a few HTTP round trips on 127.0.0.1). The bot is a plain
 ``telegram.Bot``: PTB's rate limiter would space a run of checkouts at Telegram's 30 messages/s,
 which is Telegram's rule, not our overhead. One checkout at a time, each for a new customer.
 """
@@ -36,12 +36,12 @@ from bench.common import (
     start_telegram,
     summary_ms,
 )
-from bot.checkout import Draft, Outcome, place_order
 from bot.config import Secret, Settings
-from bot.handlers.paycode import send_payment_code
-from bot.midtrans import MidtransClient
-from bot.services import Services
-from bot.slip import render_slip
+from bot.messages.paycode import send_payment_code
+from bot.messages.slip import render_slip
+from bot.payments.midtrans import MidtransClient
+from bot.shop.checkout import Draft, Outcome, place_order
+from bot.shop.services import Services
 from storage import Store, Tx
 
 FIRST_USER = 5_000_000

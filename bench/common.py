@@ -23,9 +23,9 @@ from typing import IO, Any
 
 import httpx
 
-from bot.sandbox.midtrans import MidtransSandbox
+from devtools.midtrans import MidtransSandbox
 from storage import Store, Tx
-from tests.fakes.seeded import Seeded, write_charged_orders
+from tests.support.seeded import Seeded, write_charged_orders
 
 KEY = "SB-Mid-server-BENCHKEY0123456789"
 TOKEN = "123456:BENCHtokenBENCHtokenBENCH1"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.common import KEY
 from bench.serving import serve
-from bot.sandbox.midtrans import MidtransSandbox
+from devtools.midtrans import MidtransSandbox
 
 
 def load(path: Path | None) -> MidtransSandbox:

@@ -71,7 +71,7 @@ from bench.common import (
     wait_http,
     write_transactions,
 )
-from bot.orders import OrderStatus
+from bot.rules.orders import OrderStatus
 from storage import Store, Tx
 
 PATH = "/midtrans/notification"

@@ -31,17 +31,17 @@ from typing import Any
 import httpx
 from telegram import Bot
 
-from bot.clock import utc_now
 from bot.config import Secret, Settings
-from bot.midtrans import MidtransClient
-from bot.outbox import OutboxSender
-from bot.payments import PaymentService
-from bot.sandbox.midtrans import MidtransSandbox
-from bot.sandbox.telegram import TelegramStandin
-from bot.webhook import create_web_app
+from bot.listener import create_web_app
+from bot.messages.outbox import OutboxSender
+from bot.payments.midtrans import MidtransClient
+from bot.payments.service import PaymentService
+from bot.rules.clock import utc_now
+from devtools.midtrans import MidtransSandbox
+from devtools.telegram import TelegramStandin
 from storage import Order, Store, Tx
-from tests.fakes.orders import add_products, place_order
-from tests.fakes.servers import serve_app
+from tests.support.orders import add_products, place_order
+from tests.support.servers import serve_app
 
 KEY = "SB-Mid-server-BENCHKEY0123456789"
 TOKEN = "123456:BENCHtokenBENCHtokenBENCH1"

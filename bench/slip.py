@@ -14,7 +14,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.slip import render_slip
+from bot.messages.slip import render_slip
 
 SHOPS = (
     "Warung Bu Siti — Kopi & Roti",

@@ -3,7 +3,7 @@
 Run: ``python -m bench.telegram_server --port P``. Its own process, a bare asyncio protocol (no
 framework) so it costs the machine little while the bot is measured. It answers ``getMe``,
 ``getUpdates`` (an empty long poll, held at most 1 s), the send methods (a minimal Message) and
-anything else with ``true``; no validation: the full stand-in (``bot.sandbox.telegram``) does
+anything else with ``true``; no validation: the full stand-in (``devtools.telegram``) does
 that in the tests. Each send is recorded as (chat id, method, CLOCK_MONOTONIC seconds at arrival),
 which other processes on the machine can compare with their own ``time.monotonic()``.
 

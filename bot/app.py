@@ -22,20 +22,21 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
 
-from bot import texts
-from bot.clock import WIB, Clock, utc_now
+from bot.chat.customer import register as customer
+from bot.chat.seller import register as admin
+from bot.chat.seller.common import load_admins
 from bot.config import Secret, Settings
-from bot.handlers import admin, customer
-from bot.handlers.admin_common import load_admins
-from bot.handlers.paycode import send_payment_code
-from bot.midtrans import MidtransClient
-from bot.outbox import OutboxSender
-from bot.payment_worker import PaymentWorker
-from bot.payments import PaymentService
+from bot.listener import create_web_app
+from bot.messages.outbox import OutboxSender
+from bot.messages.paycode import send_payment_code
+from bot.payments.midtrans import MidtransClient
+from bot.payments.reconcile import schedule as schedule_reconciliation
+from bot.payments.service import PaymentService
+from bot.payments.worker import PaymentWorker
 from bot.persistence import SQLitePersistence
-from bot.reconcile import schedule as schedule_reconciliation
-from bot.services import KEY, Services
-from bot.webhook import create_web_app
+from bot.rules.clock import WIB, Clock, utc_now
+from bot.shop.services import KEY, Services
+from bot.text import phrases
 from storage import OutboxMessage, Store, Tx
 
 logger = logging.getLogger(__name__)
@@ -282,11 +283,11 @@ async def _on_error(update: object, context: Any) -> None:
     """Log the failure; tell the user something friendly, never the traceback."""
     logger.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
-        lang = texts.language_for(
+        lang = phrases.language_for(
             update.effective_user.language_code if update.effective_user else None
         )
         with contextlib.suppress(Exception):
-            await update.effective_chat.send_message(texts.t(lang, "error.generic"))
+            await update.effective_chat.send_message(phrases.t(lang, "error.generic"))
 
 
 async def run_forever(settings: Settings) -> None:

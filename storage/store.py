@@ -122,7 +122,7 @@ class Store:
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
-    """A plain, blocking connection for a worker process (``bot.payment_worker``): the same
+    """A plain, blocking connection for a worker process (``bot.payments.worker``): the same
     settings as ``Store``; the schema must already be current (the bot migrates at start)."""
     conn = sqlite3.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row

@@ -17,10 +17,10 @@ import pytest
 
 from bot.app import BotRuntime
 from bot.config import Settings, load_settings
-from bot.sandbox.midtrans import MidtransSandbox
-from bot.sandbox.telegram import BotMessage, FakeUser, TelegramStandin
+from devtools.midtrans import MidtransSandbox
+from devtools.telegram import BotMessage, FakeUser, TelegramStandin
 from storage import Order, Product, Store, Tx
-from tests.fakes.servers import serve_app
+from tests.support.servers import serve_app
 
 SERVER_KEY = "SB-Mid-server-TESTKEY0123456789"
 TOKEN = "123456:TESTtokenTESTtokenTEST12345"

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 
 from bot.app import BotRuntime
-from bot.sandbox.midtrans import MidtransSandbox
-from bot.sandbox.telegram import TelegramStandin
+from devtools.midtrans import MidtransSandbox
+from devtools.telegram import TelegramStandin
 from tests.conftest import SERVER_KEY, TOKEN, make_settings
-from tests.fakes.servers import serve_app
+from tests.support.servers import serve_app
 
 
 def _update(update_id: int, user_id: int, text: str) -> dict[str, object]:

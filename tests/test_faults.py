@@ -36,14 +36,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.midtrans import notification_signature
-from bot.orders import OrderStatus
-from bot.sandbox.midtrans import MidtransSandbox
-from bot.sandbox.telegram import TelegramStandin
+from bot.payments.midtrans import notification_signature
+from bot.rules.orders import OrderStatus
+from devtools.midtrans import MidtransSandbox
+from devtools.telegram import TelegramStandin
 from storage import Store, Tx
 from tests.conftest import ADMIN_ID, SERVER_KEY, TOKEN, Harness
-from tests.fakes.seeded import Seeded, body, seed_charged_orders, settle_silently
-from tests.fakes.servers import serve_app
+from tests.support.seeded import Seeded, body, seed_charged_orders, settle_silently
+from tests.support.servers import serve_app
 
 pytestmark = pytest.mark.faults
 
@@ -289,8 +289,8 @@ async def test_kill_9_mid_load_applies_every_acknowledged_notification_once(
         lost = [c for c, n in per_chat.items() if n == 0]
         doubled = {c for c, n in per_chat.items() if n > 1}
         assert lost == []
-        # At-least-once by design (bot/outbox.py): only a send Telegram took but the dead process
-        # had not recorded can go twice. Nothing else may.
+        # At-least-once by design (bot/messages/outbox.py): only a send Telegram took but the dead
+        # process had not recorded can go twice. Nothing else may.
         assert doubled <= in_flight, (doubled, in_flight)
     report_row(
         "kill -9 of the bot mid-load, restart",
@@ -354,7 +354,7 @@ async def test_kill_9_of_the_payment_worker_mid_load_loses_and_doubles_nothing(
 
 
 def payment_workers(database: Path) -> list[int]:
-    """Pids of live ``bot.payment_worker`` processes serving ``database``."""
+    """Pids of live ``bot.payments.worker`` processes serving ``database``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -364,7 +364,7 @@ def payment_workers(database: Path) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"bot.payment_worker" in command and str(database).encode() in command and state != "Z":
+        if b"bot.payments.worker" in command and str(database).encode() in command and state != "Z":
             found.append(int(entry.name))
     return found
 

@@ -1,0 +1,1 @@
+"""python-telegram-bot handlers, thin: parse the update, call one service, render the answer."""

@@ -1,0 +1,1 @@
+"""The customer's chat: menu, cart, typed orders, checkout, my orders."""

@@ -1,0 +1,1 @@
+"""The seller's chat: catalogue, shop settings, orders, sales, admins."""

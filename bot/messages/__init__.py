@@ -1,0 +1,1 @@
+"""Messages sent outside a handler: pushes, the outbox sender, the slip, the payment code."""

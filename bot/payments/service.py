@@ -1,0 +1,237 @@
+"""What Midtrans tells us about a payment, checked and applied: the one path money takes.
+
+Notifications, Get Status answers (the reconciler, the seller's "re-check" button) and cancellations
+all end in ``bot.payments.ledger``: one database transaction that records the event, moves the order
+through the state machine, gives stock back and queues the pushes. This module is the async half: it
+parses and verifies, asks Midtrans, and hands the transaction to the payment worker process when
+there is one (``bot.payments.worker``), else to the bot's own database thread.
+
+Answers to Midtrans (it retries non-2xx after about 2 min, 10 min, 30 min, 1.5 h, 3.5 h):
+
+- 400 malformed JSON, 401 bad or missing signature (recorded as unverified, nothing else).
+- 200 for everything recorded, applied or not: unknown order ids, duplicates, and amounts that
+  differ from the stored order. A validly signed notification with another amount cannot become
+  right by sending it again, so it is recorded, logged as an error and acknowledged; retrying
+  would only repeat the same rejection five times.
+- 503 when it could not be stored (the database, or the worker, failed), and, with
+  ``confirm_notifications`` on, when Get Status could not be reached: the notification was
+  recorded but not acted on, and Midtrans' retry is the quickest second chance (the reconciler
+  is the third). A 200 is only ever sent after the transaction is committed.
+
+The seller's "new paid order" push waits for the reversal window: ``confirm_sales`` (driven by
+``bot.payments.reconcile``) asks Get Status once the window has passed and only then tells the
+sellers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Concatenate, ParamSpec, TypeVar
+
+from bot.config import Settings
+from bot.payments.ledger import Ledger, Outcome, Report, Result
+from bot.payments.midtrans import (
+    MidtransClient,
+    MidtransError,
+    MidtransErrorKind,
+    MidtransRequestInvalid,
+    verify_notification,
+)
+from bot.payments.worker import PaymentWorker, WorkerUnavailable
+from bot.rules.clock import Clock, utc_now
+from bot.rules.orders import Event, OrderStatus, event_from_midtrans
+from storage import Store, Tx
+
+__all__ = ["NotificationResult", "Outcome", "PaymentService", "Report"]
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class NotificationResult:
+    """The HTTP status for Midtrans and a short word for the log."""
+
+    status: int
+    detail: str
+
+
+class PaymentService:
+    """Checks and applies payment news. Sellers are ``settings.admin_ids`` plus stored admins.
+
+    With ``worker``, every ledger transaction runs in that process (one writer of payment state,
+    off this process's core); without, in the store's own thread. Same code, same answers.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        midtrans: MidtransClient,
+        settings: Settings,
+        clock: Clock = utc_now,
+        wake_outbox: Callable[[], None] = lambda: None,
+        worker: PaymentWorker | None = None,
+    ) -> None:
+        self._store = store
+        self._midtrans = midtrans
+        self._settings = settings
+        self._clock = clock
+        self._wake_outbox = wake_outbox
+        self._worker = worker
+        self._ledger = Ledger(frozenset(settings.admin_ids))
+
+    async def _write(
+        self, fn: Callable[Concatenate[Ledger, Tx, P], R], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """Run the ledger method ``fn`` in one transaction, in the worker when there is one."""
+        if self._worker is not None:
+            return await self._worker.run(fn, *args, **kwargs)
+        ledger = self._ledger
+        return await self._store.run(lambda tx: fn(ledger, tx, *args, **kwargs))
+
+    # --- notifications ---------------------------------------------------------------------
+
+    async def handle_notification(self, body: bytes) -> NotificationResult:
+        """Verify, record and apply one notification body (the web layer caps its size)."""
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return NotificationResult(400, "malformed")
+        if not isinstance(payload, dict):
+            return NotificationResult(400, "malformed")
+        now = self._clock()
+        raw = body.decode("utf-8", "replace")
+        try:
+            if not verify_notification(payload, self._settings.midtrans_server_key.get()):
+                await self._write(Ledger.record_unverified, payload, raw, now)
+                return NotificationResult(401, Outcome.BAD_SIGNATURE)
+            report = Report.from_notification(payload, raw)
+            if self._settings.confirm_notifications:
+                result = await self._confirm_and_apply(report, now)
+            else:
+                result = await self._write(Ledger.apply, report, now)
+        except WorkerUnavailable as exc:  # already logged once by the worker's keeper
+            logger.warning("notification not stored: %s", exc)
+            return NotificationResult(503, "storage_unavailable")
+        except Exception:
+            logger.exception("could not store a notification")
+            return NotificationResult(503, "storage_unavailable")
+        self._after(result)
+        if result.outcome is Outcome.UNAVAILABLE:
+            return NotificationResult(503, result.outcome)
+        return NotificationResult(200, result.outcome)
+
+    async def _confirm_and_apply(self, report: Report, now: datetime) -> Result:
+        order = await self._store.run(Tx.order, report.order_id)
+        if order is None or report.amount != order.gross_amount:
+            return await self._write(Ledger.apply, report, now)  # records why, no call
+        if (
+            event_from_midtrans(report.transaction_status, report.fraud_status) is Event.PENDING
+            and order.status == OrderStatus.AWAITING_PAYMENT
+        ):
+            # "pending" for an order awaiting payment cannot move it anywhere: record it without
+            # asking Midtrans (every charge brings one; the check halved confirmed throughput).
+            return await self._write(Ledger.apply, report, now)
+        try:
+            status = await self._midtrans.get_status(report.order_id)
+        except (MidtransError, MidtransRequestInvalid) as exc:
+            logger.warning("order %s: could not confirm a notification: %s", order.id, exc)
+            return await self._write(Ledger.record, report, now, Outcome.UNAVAILABLE)
+        if status is None:
+            logger.error("order %s: signed notification, but Get Status finds nothing", order.id)
+            return await self._write(Ledger.record, report, now, Outcome.NOT_FOUND)
+        confirmed = Report.from_status(status, "status_check")
+        return await self._write(Ledger.apply_confirmed, report, confirmed, now)
+
+    # --- status checks ---------------------------------------------------------------------
+
+    async def check_order(self, order_id: str, source: str = "status_check") -> str:
+        """Ask Get Status about one order and apply the answer; returns the outcome.
+
+        Also finishes checkouts whose charge answer was lost: a transaction Midtrans knows gets
+        its charge row and the customer their payment code; one Midtrans never heard of, after
+        ``CHARGE_GIVE_UP``, fails and gives its stock back.
+        """
+        order = await self._store.run(Tx.order, order_id)
+        if order is None:
+            return Outcome.UNKNOWN_ORDER
+        try:
+            status = await self._midtrans.get_status(order_id)
+        except (MidtransError, MidtransRequestInvalid) as exc:
+            logger.warning("order %s: status check failed: %s", order_id, exc)
+            await self._store.run(Tx.stamp_order, order_id, last_checked_at=self._clock())
+            return Outcome.UNAVAILABLE
+        result = await self._write(Ledger.apply_status, order_id, status, source, self._clock())
+        self._after(result)
+        return result.outcome
+
+    # --- cancelling -------------------------------------------------------------------------
+
+    async def cancel_order(self, order_id: str, *, reason: str = "customer") -> str:
+        """Cancel a pending order's payment code at Midtrans, then the order; its status after.
+
+        The customer is pushed a confirmation unless they cancelled it themselves: their chat
+        already shows the answer. A code that can no longer be cancelled (paid or expired a
+        moment ago) is checked with Get Status and that status applied and returned. Raises
+        MidtransError when Midtrans could not be asked: nothing changes here, and the
+        notification or the reconciler settles what happened there.
+        """
+        order = await self._store.run(Tx.order, order_id)
+        if order is None:
+            raise LookupError(f"no order {order_id!r}")
+        if order.status != OrderStatus.AWAITING_PAYMENT:
+            return order.status
+        source = f"{reason}_cancel"
+        try:
+            status = await self._midtrans.cancel(order_id)
+            report = Report.from_status(status, source)
+        except MidtransError as exc:
+            if exc.kind is MidtransErrorKind.STATUS_LOCKED:
+                await self.check_order(order_id, source=source)
+                return await self._status_of(order_id)
+            if exc.kind is not MidtransErrorKind.NOT_FOUND or order.charge is not None:
+                raise
+            # No payment code was ever created: nothing to cancel at Midtrans.
+            raw = '{"status_code": "404"}'
+            report = Report(order_id, "cancel", None, str(order.gross_amount), "404", raw, source)
+        tell = reason != "customer"
+        result = await self._write(Ledger.apply, report, self._clock(), tell_customer=tell)
+        self._after(result)
+        return await self._status_of(order_id)
+
+    async def _status_of(self, order_id: str) -> str:
+        order = await self._store.run(Tx.order, order_id)
+        assert order is not None
+        return order.status
+
+    # --- sellers ---------------------------------------------------------------------------
+
+    async def confirm_sales(self, now: datetime) -> int:
+        """Tell sellers about paid orders whose reversal window has passed; returns how many.
+
+        Get Status decides: still settled, every admin gets the order; reversed (deny), the
+        reversal is applied and only the customer hears, since the seller never heard of it.
+        """
+        cutoff = now - self._settings.reversal_window
+        due = await self._store.run(Tx.paid_orders_awaiting_seller, OrderStatus.PAID, cutoff)
+        told = 0
+        for order in due:
+            try:
+                status = await self._midtrans.get_status(order.id)
+            except (MidtransError, MidtransRequestInvalid) as exc:
+                logger.warning("order %s: sale not confirmed yet: %s", order.id, exc)
+                continue
+            result = await self._write(Ledger.confirm_sale, order.id, status, self._clock())
+            self._after(result)
+            told += result.outcome is Outcome.SELLER_NOTIFIED
+        return told
+
+    def _after(self, result: Result) -> None:
+        if result.queued:
+            self._wake_outbox()

@@ -1,0 +1,1 @@
+"""Pure rules: order states, pricing, ids, shop setting values, money, time. No I/O."""

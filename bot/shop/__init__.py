@@ -1,0 +1,1 @@
+"""Seller-side services: checkout, fulfilment, sales reports, admins; the services container."""

@@ -1,0 +1,689 @@
+"""A local stand-in for the Midtrans Core API, for the Indomaret flow only.
+
+It answers charge, Get Status, cancel and expire the way Midtrans does, and adds control
+endpoints under /_sandbox that play the customer and the cashier: settle, expire, deny (a
+reversal), cancel, or re-send pending, each followed by a correctly signed notification.
+Injected faults (slow or failing answers, optionally after the charge was created) let tests
+and demos reproduce "Midtrans created it but we never heard back".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import fnmatch
+import hmac
+import json
+import logging
+import re
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.payments.midtrans import WIB, notification_signature
+
+logger = logging.getLogger(__name__)
+
+STORES = ("indomaret", "alfamart")
+INDOMARET_RANGE = (10_000, 5_000_000)
+_ORDER_ID = re.compile(r"[A-Za-z0-9\-_~.]{1,50}")
+_UNITS = {"second": 1, "minute": 60, "hour": 3_600, "day": 86_400}
+_EXPIRY_RANGE = (timedelta(seconds=20), timedelta(days=180))
+# Get Status and notification status_code for each transaction_status.
+_STATE_CODES = {
+    "pending": "201",
+    "settlement": "200",
+    "expire": "202",
+    "deny": "202",
+    "cancel": "202",
+}
+# action -> (new transaction_status, statuses it may be applied to)
+ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
+    "settle": ("settlement", frozenset({"pending", "settlement"})),
+    "expire": ("expire", frozenset({"pending", "expire"})),
+    "cancel": ("cancel", frozenset({"pending", "cancel"})),
+    "deny": ("deny", frozenset({"pending", "settlement", "deny"})),
+    "pending": ("pending", frozenset({"pending"})),
+}
+
+UNAUTHORIZED = {
+    "status_code": "401",
+    "status_message": "Access denied due to unauthorized transaction, "
+    "please check client or server key",
+    "id": "",
+}
+INVALID = "One or more parameters in the payload is invalid."
+DUPLICATE = (
+    "The request could not be completed due to a conflict with the current state of the "
+    "target resource, please try again"
+)
+NOT_FOUND = {"status_code": "404", "status_message": "Transaction doesn't exist."}
+LOCKED = {"status_code": "412", "status_message": "Transaction status cannot be updated."}
+
+
+def _wib(dt: datetime) -> str:
+    return dt.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _amount_text(amount: int) -> str:
+    return f"{amount}.00"
+
+
+def _whole(value: object) -> int | None:
+    """A JSON number that is a whole amount, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+@dataclass
+class SandboxTransaction:
+    order_id: str
+    transaction_id: str
+    gross_amount: int
+    store: str
+    payment_code: str
+    transaction_time: datetime
+    expiry_time: datetime
+    notification_url: str | None
+    transaction_status: str = "pending"
+    settlement_time: datetime | None = None
+    approval_code: str | None = None
+
+
+@dataclass
+class Fault:
+    """The next `times` API requests matching `paths` are delayed and/or fail.
+
+    With `create_before_failing` the request is carried out first (the charge exists) and the
+    slow or failed answer comes after. `paths` are fnmatch patterns; empty means every API path.
+    """
+
+    delay_seconds: float = 0.0
+    fail_status: int | None = None
+    times: int = 1
+    create_before_failing: bool = False
+    paths: tuple[str, ...] = ()
+
+    def matches(self, path: str) -> bool:
+        return self.times > 0 and (
+            not self.paths or any(fnmatch.fnmatchcase(path, p) for p in self.paths)
+        )
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notification the sandbox sent (or would have sent, when `url` is None)."""
+
+    delivered: bool
+    status: int | None
+    notification: dict[str, Any]
+    url: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "delivered": self.delivered,
+            "status": self.status,
+            "notification": self.notification,
+        }
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: dict[str, Any]
+    notify: str | None = None  # order id whose notification goes out after the answer
+
+
+class SandboxError(Exception):
+    """A control request the sandbox cannot carry out."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class MidtransSandbox:
+    """State and ASGI app of one sandbox. Tests read `transactions` and `charge_requests`."""
+
+    def __init__(
+        self,
+        server_key: str,
+        notification_url: str | None = None,
+        *,
+        payment_code_digits: int = 14,
+        merchant_id: str = "G000000000",
+        active_stores: tuple[str, ...] = STORES,
+        notification_timeout: float = 15.0,
+    ) -> None:
+        if not server_key:
+            raise ValueError("the sandbox needs a server key")
+        if not 6 <= payment_code_digits <= 30:
+            raise ValueError("payment_code_digits must be between 6 and 30")
+        self.server_key = server_key
+        self.notification_url = notification_url
+        self.payment_code_digits = payment_code_digits
+        self.merchant_id = merchant_id
+        self.active_stores = tuple(s.lower() for s in active_stores)
+        self.notification_timeout = notification_timeout
+        self.transactions: dict[str, SandboxTransaction] = {}
+        self.charge_requests: list[Any] = []
+        self.requests: list[RecordedRequest] = []
+        self.deliveries: list[Delivery] = []
+        self.faults: list[Fault] = []
+        self._codes: set[str] = set()
+        self.app = Starlette(
+            routes=[
+                Route("/v2/charge", self._charge_route, methods=["POST"]),
+                Route("/v2/{order_id}/status", self._status_route, methods=["GET"]),
+                Route("/v2/{order_id}/cancel", self._cancel_route, methods=["POST"]),
+                Route("/v2/{order_id}/expire", self._expire_route, methods=["POST"]),
+                Route("/_sandbox/transactions", self._list_route, methods=["GET"]),
+                Route(
+                    "/_sandbox/transactions/{order_id}/{action}",
+                    self._control_route,
+                    methods=["POST"],
+                ),
+                Route("/_sandbox/faults", self._faults_route, methods=["POST", "DELETE"]),
+            ]
+        )
+
+    # -- Python control API ---------------------------------------------------------------------
+
+    def add_fault(
+        self,
+        *,
+        delay_seconds: float = 0.0,
+        fail_status: int | None = None,
+        times: int = 1,
+        create_before_failing: bool = False,
+        paths: tuple[str, ...] | list[str] = (),
+    ) -> Fault:
+        if delay_seconds < 0 or times < 1:
+            raise ValueError("delay_seconds must be >= 0 and times >= 1")
+        if fail_status is not None and not 100 <= fail_status <= 599:
+            raise ValueError("fail_status must be an HTTP status")
+        fault = Fault(delay_seconds, fail_status, times, create_before_failing, tuple(paths))
+        self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def find(self, order_id: str) -> SandboxTransaction | None:
+        """By order id, or by transaction id as Midtrans also allows."""
+        tx = self.transactions.get(order_id)
+        if tx is None:
+            tx = next((t for t in self.transactions.values() if t.transaction_id == order_id), None)
+        return tx
+
+    def add_charge(
+        self,
+        order_id: str,
+        transaction_id: str,
+        gross_amount: int,
+        payment_code: str,
+        *,
+        created: datetime,
+        expires: datetime,
+        status: str = "pending",
+    ) -> SandboxTransaction:
+        """Know an Indomaret charge made elsewhere (benchmarks and tests seed orders in bulk
+        rather than charging each one over HTTP); settled ones settled at ``created``."""
+        created, expires = created.replace(microsecond=0), expires.replace(microsecond=0)
+        tx = SandboxTransaction(
+            order_id=order_id,
+            transaction_id=transaction_id,
+            gross_amount=gross_amount,
+            store="indomaret",
+            payment_code=payment_code,
+            transaction_time=created,
+            expiry_time=expires,
+            notification_url=None,
+            transaction_status=status,
+            settlement_time=created if status == "settlement" else None,
+        )
+        self.transactions[order_id] = tx
+        return tx
+
+    def notification_for(
+        self, order_id: str, transaction_status: str | None = None
+    ) -> dict[str, Any]:
+        """The signed notification for the transaction's state (or for `transaction_status`)."""
+        tx = self._get(order_id)
+        body = self._fields(tx, transaction_status or tx.transaction_status)
+        body["status_message"] = "midtrans payment notification"
+        return body
+
+    async def trigger(self, order_id: str, action: str, *, notify: bool = True) -> Delivery:
+        """Move the transaction as a cashier or Midtrans would, then notify (unless told not)."""
+        if action not in ACTIONS:
+            raise SandboxError(400, f"unknown action {action!r}; use one of {sorted(ACTIONS)}")
+        tx = self._get(order_id)
+        new_status, allowed_from = ACTIONS[action]
+        if tx.transaction_status not in allowed_from:
+            raise SandboxError(
+                409, f"cannot {action} a transaction whose status is {tx.transaction_status}"
+            )
+        tx.transaction_status = new_status
+        if new_status == "settlement" and tx.settlement_time is None:
+            tx.settlement_time = datetime.now(WIB).replace(microsecond=0)
+            tx.approval_code = "".join(secrets.choice("0123456789") for _ in range(20))
+        if not notify:
+            return Delivery(False, None, self.notification_for(order_id))
+        return await self.notify(order_id)
+
+    async def notify(self, order_id: str) -> Delivery:
+        """POST the current-state notification to the transaction's notification URL."""
+        tx = self._get(order_id)
+        body = self.notification_for(order_id)
+        url = tx.notification_url
+        status: int | None = None
+        if url is not None:
+            try:
+                async with httpx.AsyncClient(timeout=self.notification_timeout) as client:
+                    response = await client.post(url, json=body)
+                status = response.status_code
+            except httpx.HTTPError as exc:
+                logger.warning("notification for %s to %s failed: %r", order_id, url, exc)
+        delivery = Delivery(status is not None and 200 <= status < 300, status, body, url)
+        self.deliveries.append(delivery)
+        return delivery
+
+    # -- Midtrans API ---------------------------------------------------------------------------
+
+    async def _charge_route(self, request: Request) -> Response:
+        return await self._api(request, self._charge)
+
+    async def _status_route(self, request: Request) -> Response:
+        return await self._api(request, self._status)
+
+    async def _cancel_route(self, request: Request) -> Response:
+        return await self._api(request, self._cancel)
+
+    async def _expire_route(self, request: Request) -> Response:
+        return await self._api(request, self._expire)
+
+    async def _api(
+        self, request: Request, handler: Callable[[Request, bytes], Awaitable[_Answer]]
+    ) -> Response:
+        raw = await request.body()
+        path = request.url.path
+        self.requests.append(RecordedRequest(request.method, path, dict(request.headers), raw))
+        if not self._authorized(request):
+            return JSONResponse(UNAUTHORIZED, status_code=401)
+        fault = next((f for f in self.faults if f.matches(path)), None)
+        if fault is None:
+            return self._respond(await handler(request, raw))
+        fault.times -= 1
+        answer: _Answer | None = None
+        if fault.create_before_failing:
+            answer = await handler(request, raw)
+        await asyncio.sleep(fault.delay_seconds)
+        if fault.fail_status is not None:
+            code = fault.fail_status
+            message = (
+                "Sorry, we encountered internal server error. We will fix this soon."
+                if code >= 500
+                else "Sandbox injected fault"
+            )
+            failed = {"status_code": str(code), "status_message": message}
+            # What was carried out still notifies, as Midtrans would.
+            return self._respond(_Answer(code, failed, answer.notify if answer else None))
+        if answer is None:
+            answer = await handler(request, raw)
+        return self._respond(answer)
+
+    def _respond(self, answer: _Answer) -> Response:
+        task = BackgroundTask(self.notify, answer.notify) if answer.notify else None
+        return JSONResponse(answer.body, answer.status, background=task)
+
+    def _authorized(self, request: Request) -> bool:
+        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        user = decoded.partition(":")[0]
+        return hmac.compare_digest(user.encode(), self.server_key.encode())
+
+    async def _charge(self, request: Request, raw: bytes) -> _Answer:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self.charge_requests.append(raw.decode("utf-8", "replace"))
+            return _invalid(["Request body is not valid JSON"])
+        self.charge_requests.append(body)
+        if not isinstance(body, dict):
+            return _invalid(["Request body must be a JSON object"])
+        errors: list[str] = []
+        if body.get("payment_type") is None:
+            errors.append("payment_type is required")
+        elif body.get("payment_type") != "cstore":
+            errors.append("payment_type is not supported by this sandbox (only cstore)")
+        details = body.get("transaction_details")
+        details = details if isinstance(details, dict) else {}
+        order_id = details.get("order_id")
+        if order_id in (None, ""):
+            errors.append("transaction_details.order_id is required")
+        elif not isinstance(order_id, str) or not _ORDER_ID.fullmatch(order_id):
+            errors.append(
+                "transaction_details.order_id must be 1-50 letters, digits, '-', '_', '~', '.'"
+            )
+        amount = _whole(details.get("gross_amount"))
+        if details.get("gross_amount") is None:
+            errors.append("transaction_details.gross_amount is required")
+        elif amount is None:
+            errors.append("transaction_details.gross_amount must be a whole number")
+        cstore = body.get("cstore")
+        cstore = cstore if isinstance(cstore, dict) else {}
+        store = cstore.get("store")
+        if not isinstance(store, str) or not store:
+            errors.append("cstore.store is required")
+            store = ""
+        elif store.lower() not in STORES:
+            errors.append("cstore.store must be one of: indomaret, alfamart")
+        message = cstore.get("message")
+        if message is not None and (not isinstance(message, str) or len(message) > 20):
+            errors.append("cstore.message must be a string of at most 20 characters")
+        item_sum = _check_items(body.get("item_details"), errors)
+        expiry = _check_expiry(body.get("custom_expiry"), errors)
+        if errors:
+            return _invalid(errors)
+        assert isinstance(order_id, str) and amount is not None
+        store = store.lower()
+        if store not in self.active_stores:
+            return _Answer(
+                402, {"status_code": "402", "status_message": "Payment channel is not activated."}
+            )
+        low, high = INDOMARET_RANGE
+        if store == "indomaret" and not low <= amount <= high:
+            return _invalid(
+                [f"transaction_details.gross_amount must be between {low} and {high} for Indomaret"]
+            )
+        if item_sum is not None and item_sum != amount:
+            return _invalid(
+                ["transaction_details.gross_amount is not equal to the sum of item_details"]
+            )
+        if order_id in self.transactions:
+            body_406 = {"status_code": "406", "status_message": DUPLICATE, "id": str(uuid.uuid4())}
+            return _Answer(406, body_406)
+        now = datetime.now(WIB).replace(microsecond=0)
+        order_time, length = expiry if expiry is not None else (now, timedelta(hours=24))
+        override = request.headers.get("x-override-notification", "").split(",")[0].strip()
+        tx = SandboxTransaction(
+            order_id=order_id,
+            transaction_id=str(uuid.uuid4()),
+            gross_amount=amount,
+            store=store,
+            payment_code=self._new_payment_code(),
+            transaction_time=now,
+            expiry_time=order_time + length,
+            notification_url=override or self.notification_url,
+        )
+        self.transactions[order_id] = tx
+        answer = self._fields(tx, "pending")
+        answer.pop("signature_key")
+        answer["status_message"] = "Success, cstore transaction is successful"
+        return _Answer(201, answer)
+
+    async def _status(self, request: Request, raw: bytes) -> _Answer:
+        tx = self.find(request.path_params["order_id"])
+        if tx is None:
+            return _Answer(404, dict(NOT_FOUND))
+        body = self._fields(tx, tx.transaction_status)
+        body["status_message"] = "Success, transaction is found"
+        return _Answer(200, body)
+
+    async def _cancel(self, request: Request, raw: bytes) -> _Answer:
+        return self._close(request.path_params["order_id"], "cancel")
+
+    async def _expire(self, request: Request, raw: bytes) -> _Answer:
+        return self._close(request.path_params["order_id"], "expire")
+
+    def _close(self, order_id: str, new_status: str) -> _Answer:
+        tx = self.find(order_id)
+        if tx is None:
+            return _Answer(404, dict(NOT_FOUND))
+        if tx.transaction_status != "pending":
+            return _Answer(412, dict(LOCKED))
+        tx.transaction_status = new_status
+        if new_status == "cancel":
+            body = self._fields(tx, new_status, status_code="200")
+            body["status_message"] = "Success, transaction is canceled"
+        else:
+            body = self._fields(tx, new_status, status_code="407")
+            body["status_message"] = "Success, transaction is expired"
+        body.pop("signature_key")
+        return _Answer(200, body, notify=tx.order_id)
+
+    # -- control endpoints ----------------------------------------------------------------------
+
+    async def _list_route(self, request: Request) -> Response:
+        listing = []
+        for tx in self.transactions.values():
+            entry = self._fields(tx, tx.transaction_status)
+            entry["notification_url"] = tx.notification_url
+            listing.append(entry)
+        return JSONResponse({"transactions": listing})
+
+    async def _control_route(self, request: Request) -> Response:
+        notify = request.query_params.get("notify", "true").lower() not in {"0", "false", "no"}
+        try:
+            delivery = await self.trigger(
+                request.path_params["order_id"], request.path_params["action"], notify=notify
+            )
+        except SandboxError as exc:
+            return JSONResponse({"error": str(exc)}, exc.status)
+        return JSONResponse(delivery.as_json())
+
+    async def _faults_route(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.clear_faults()
+            return JSONResponse({"faults": []})
+        try:
+            spec = await request.json()
+            if not isinstance(spec, dict):
+                raise ValueError("send a JSON object")
+            unknown = set(spec) - {f for f in Fault.__dataclass_fields__}
+            if unknown:
+                raise ValueError(f"unknown fields: {sorted(unknown)}")
+            paths = spec.get("paths") or []
+            if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+                raise ValueError("paths must be a list of strings")
+            self.add_fault(
+                delay_seconds=float(spec.get("delay_seconds", 0.0)),
+                fail_status=None if spec.get("fail_status") is None else int(spec["fail_status"]),
+                times=int(spec.get("times", 1)),
+                create_before_failing=bool(spec.get("create_before_failing", False)),
+                paths=paths,
+            )
+        except (ValueError, TypeError) as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse({"faults": [asdict(f) for f in self.faults]})
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _get(self, order_id: str) -> SandboxTransaction:
+        tx = self.find(order_id)
+        if tx is None:
+            raise SandboxError(404, f"no transaction with order id {order_id!r}")
+        return tx
+
+    def _fields(
+        self, tx: SandboxTransaction, transaction_status: str, *, status_code: str | None = None
+    ) -> dict[str, Any]:
+        """The transaction as Midtrans shows it in status answers and notifications."""
+        code = status_code or _STATE_CODES.get(transaction_status, "201")
+        gross = _amount_text(tx.gross_amount)
+        body: dict[str, Any] = {
+            "status_code": code,
+            "status_message": "",
+            "transaction_id": tx.transaction_id,
+            "order_id": tx.order_id,
+            "merchant_id": self.merchant_id,
+            "gross_amount": gross,
+            "currency": "IDR",
+            "payment_type": "cstore",
+            "transaction_time": _wib(tx.transaction_time),
+            "transaction_status": transaction_status,
+            "fraud_status": "accept",
+            "signature_key": notification_signature(tx.order_id, code, gross, self.server_key),
+            "payment_code": tx.payment_code,
+            "store": tx.store,
+            "expiry_time": _wib(tx.expiry_time),
+        }
+        if transaction_status in {"settlement", "deny"} and tx.settlement_time is not None:
+            body["settlement_time"] = _wib(tx.settlement_time)
+            if transaction_status == "settlement" and tx.approval_code:
+                body["approval_code"] = tx.approval_code
+        return body
+
+    def _new_payment_code(self) -> str:
+        low = 10 ** (self.payment_code_digits - 1)
+        while True:
+            code = str(low + secrets.randbelow(9 * low))
+            if code not in self._codes:
+                self._codes.add(code)
+                return code
+
+
+def _invalid(messages: list[str]) -> _Answer:
+    return _Answer(
+        400,
+        {
+            "status_code": "400",
+            "status_message": INVALID,
+            "id": str(uuid.uuid4()),
+            "validation_messages": messages,
+        },
+    )
+
+
+def _check_items(items: object, errors: list[str]) -> int | None:
+    """Sum of price x quantity, or None when there are no items or they are invalid."""
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        errors.append("item_details must be a list")
+        return None
+    total = 0
+    ok = True
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append(f"item_details[{n}] must be an object")
+            ok = False
+            continue
+        price = _whole(item.get("price"))
+        quantity = item.get("quantity")
+        name = item.get("name")
+        if price is None:
+            errors.append(f"item_details[{n}].price must be a whole number")
+            ok = False
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            errors.append(f"item_details[{n}].quantity must be an integer of at least 1")
+            ok = False
+        if not isinstance(name, str) or not name or len(name) > 50:
+            errors.append(f"item_details[{n}].name is required, at most 50 characters")
+            ok = False
+        if ok and price is not None and isinstance(quantity, int):
+            total += price * quantity
+    return total if ok else None
+
+
+def _check_expiry(spec: object, errors: list[str]) -> tuple[datetime, timedelta] | None:
+    """(order_time, length) of a valid custom_expiry, None when absent or invalid."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        errors.append("custom_expiry must be an object")
+        return None
+    order_time: datetime | None = datetime.now(WIB).replace(microsecond=0)
+    if "order_time" in spec:
+        try:
+            order_time = datetime.strptime(str(spec["order_time"]), "%Y-%m-%d %H:%M:%S %z")
+        except ValueError:
+            errors.append("custom_expiry.order_time must look like 2024-01-31 13:45:00 +0700")
+            order_time = None
+    duration = spec.get("expiry_duration")
+    unit = spec.get("unit")
+    if not isinstance(duration, int) or isinstance(duration, bool) or duration < 1:
+        errors.append("custom_expiry.expiry_duration must be a positive integer")
+        return None
+    if unit not in _UNITS:
+        errors.append("custom_expiry.unit must be one of: second, minute, hour, day")
+        return None
+    length = timedelta(seconds=duration * _UNITS[str(unit)])
+    if not _EXPIRY_RANGE[0] <= length <= _EXPIRY_RANGE[1]:
+        errors.append("custom_expiry must be between 20 seconds and 180 days")
+        return None
+    if order_time is None:
+        return None
+    return order_time.astimezone(WIB), length
+
+
+def create_midtrans_sandbox(
+    server_key: str, notification_url: str | None = None, *, payment_code_digits: int = 14
+) -> Starlette:
+    """Just the ASGI app; build a MidtransSandbox to also inspect its state."""
+    return MidtransSandbox(
+        server_key, notification_url, payment_code_digits=payment_code_digits
+    ).app
+
+
+async def serve_sandbox(
+    host: str, port: int, server_key: str, notification_url: str | None = None
+) -> None:
+    """Run a sandbox until interrupted (for `python -m devtools sandbox serve`)."""
+    sandbox = MidtransSandbox(server_key, notification_url)
+    config = uvicorn.Config(sandbox.app, host=host, port=port, lifespan="off", log_level="info")
+    logger.info(
+        "Midtrans sandbox on http://%s:%d, notifications to %s", host, port, notification_url
+    )
+    await uvicorn.Server(config).serve()
+
+
+async def send_control(
+    base_url: str, order_id: str, action: str, *, notify: bool = True
+) -> dict[str, Any]:
+    """Ask a running sandbox to settle/expire/deny/cancel/re-send an order; its JSON answer."""
+    path = f"/_sandbox/transactions/{quote(order_id, safe='')}/{quote(action, safe='')}"
+    url = base_url.rstrip("/") + path
+    params = None if notify else {"notify": "false"}
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        response = await client.post(url, params=params)
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if response.status_code != 200 or not isinstance(data, dict):
+        detail = data.get("error") if isinstance(data, dict) else response.text[:200]
+        raise SandboxError(response.status_code, f"sandbox refused {action}: {detail}")
+    return data
