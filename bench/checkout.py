@@ -40,6 +40,7 @@ from bot.config import Secret, Settings
 from bot.messages.paycode import send_payment_code
 from bot.messages.slip import render_slip
 from bot.payments.midtrans import MidtransClient
+from bot.payments.service import PaymentService
 from bot.shop.checkout import Draft, Outcome, place_order
 from bot.shop.services import Services
 from storage import Store, Tx
@@ -71,7 +72,8 @@ async def _measure(
         now = datetime.now(UTC)
         kopi = await store.run(Tx.add_product, "Kopi susu", 18_000, 1_000_000, now)
         roti = await store.run(Tx.add_product, "Roti bakar", 15_000, None, now)
-        services = Services(settings=settings, store=store, midtrans=midtrans)
+        payments = PaymentService(store, midtrans, settings)
+        services = Services(settings=settings, store=store, midtrans=midtrans, payments=payments)
         shop = await services.shop()
         for i in range(-5, n):  # the first five warm up connections and caches, not counted
             user = FIRST_USER + i

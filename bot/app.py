@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
 
+from bot.chat.context import CONTEXT_TYPES
 from bot.chat.customer import register as customer
 from bot.chat.seller import register as admin
 from bot.chat.seller.common import load_admins
@@ -96,6 +97,7 @@ class BotRuntime:
         self.store: Store | None = None
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.services: Services | None = None
+        self.midtrans: MidtransClient | None = None
         self.outbox: OutboxSender | None = None
         self.claim_code: str | None = None
         self.payment_worker: PaymentWorker | None = None
@@ -121,6 +123,7 @@ class BotRuntime:
             base_url=settings.midtrans_base_url,
             read_timeout=self.midtrans_read_timeout,
         )
+        self.midtrans = midtrans
         application = (
             Application.builder()
             .token(settings.telegram_token.get())
@@ -130,27 +133,22 @@ class BotRuntime:
             .rate_limiter(AIORateLimiter(max_retries=2))
             .persistence(SQLitePersistence(store))
             .concurrent_updates(PerChatUpdateProcessor())
+            .context_types(CONTEXT_TYPES)
             .build()
         )
         self.application = application
-        svc = Services(settings=settings, store=store, midtrans=midtrans, clock=self.clock)
-        self.services = svc
-        application.bot_data[KEY] = svc
-        load_admins(application.bot_data, await svc.admin_ids())
-
         self.outbox = OutboxSender(
             store,
             application.bot,
             self.clock,
             special={PAYMENT_CODE_METHOD: self._send_payment_code},
         )
-        svc.wake_outbox = self.outbox.wake
         if settings.payment_worker and str(settings.database_path) != ":memory:":
             self.payment_worker = PaymentWorker(
                 settings.database_path, settings.admin_ids, log_level=settings.log_level
             )
             await self.payment_worker.start()
-        svc.payments = PaymentService(
+        payments = PaymentService(
             store,
             midtrans,
             settings,
@@ -158,6 +156,17 @@ class BotRuntime:
             wake_outbox=self.outbox.wake,
             worker=self.payment_worker,
         )
+        svc = Services(
+            settings=settings,
+            store=store,
+            midtrans=midtrans,
+            payments=payments,
+            clock=self.clock,
+            wake_outbox=self.outbox.wake,
+        )
+        self.services = svc
+        application.bot_data[KEY] = svc
+        load_admins(application.bot_data, await svc.admin_ids())
 
         with warnings.catch_warnings():
             # PTB notes that per_message=False does not track buttons per message; our buttons
@@ -190,7 +199,7 @@ class BotRuntime:
 
     async def _start_listener(self, svc: Services) -> None:
         application = self.application
-        assert application is not None and svc.payments is not None
+        assert application is not None
 
         async def feed_update(data: dict[str, Any]) -> None:
             await application.update_queue.put(Update.de_json(data, application.bot))
@@ -262,8 +271,8 @@ class BotRuntime:
                 await self._server_task
         if self.payment_worker is not None:  # after the listener: nothing new can arrive
             await self.payment_worker.stop()
-        if self.services is not None:
-            await self.services.midtrans.aclose()
+        if self.midtrans is not None:
+            await self.midtrans.aclose()
         if self.store is not None:
             await self.store.close()
 

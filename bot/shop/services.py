@@ -1,21 +1,20 @@
-"""The long-lived objects handlers need, in one container kept in ``application.bot_data``."""
+"""The long-lived objects handlers need, in one container kept in ``application.bot_data``.
+
+One ``Services`` is one shop: its settings, store, Midtrans client and payment service travel
+together as an object (nothing reads module globals), so a process could host several later.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from telegram.ext import CallbackContext
 
 from bot.config import Settings
 from bot.payments.midtrans import MidtransClient
+from bot.payments.service import PaymentService
 from bot.rules.clock import Clock, utc_now
 from bot.rules.shop import Shop, new_shop, shop_from
 from storage import Store, Tx
-
-if TYPE_CHECKING:
-    from bot.payments.service import PaymentService
 
 KEY = "services"
 
@@ -25,8 +24,8 @@ class Services:
     settings: Settings
     store: Store
     midtrans: MidtransClient
+    payments: PaymentService
     clock: Clock = utc_now
-    payments: PaymentService | None = None
     wake_outbox: Callable[[], None] = field(default=lambda: None)
 
     async def shop(self) -> Shop:
@@ -39,9 +38,3 @@ class Services:
 
     async def is_admin(self, user_id: int) -> bool:
         return user_id in await self.admin_ids()
-
-
-def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
-    found = context.application.bot_data[KEY]
-    assert isinstance(found, Services)
-    return found

@@ -41,7 +41,6 @@ from bot.rules.orders import (
     PENDING,
 )
 from bot.shop.checkout import Draft, Outcome, Result, place_order, price_cart
-from bot.shop.services import services
 from bot.text import callbacks, phrases
 from bot.text.formatting import cart_line, escape, format_duration, split_message
 from bot.text.parsing import display_phone, parse_email
@@ -52,7 +51,7 @@ from storage import Tx
 async def checkout(update: Update, context: Context) -> int:
     await answer_query(update)
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     shop = await svc.shop()
     if not shop.is_open:
         closed = f"\n{escape(shop.closed_message)}" if shop.closed_message else ""
@@ -119,7 +118,7 @@ async def keep_details(update: Update, context: Context) -> int:
     await answer_query(update)
     user = update.effective_user
     assert user is not None
-    customer = await services(context).store.run(Tx.customer, user.id)
+    customer = await context.services.store.run(Tx.customer, user.id)
     if not customer or not customer.name or not customer.phone:
         return await _ask_name(update, context)
     draft = get_draft(context)
@@ -194,7 +193,7 @@ async def got_email(update: Update, context: Context) -> int:
 
 async def _ask_fulfilment(update: Update, context: Context) -> int:
     lang = user_lang(update)
-    shop = await services(context).shop()
+    shop = await context.services.shop()
     if shop.delivery and shop.pickup:
         await reply(
             update,
@@ -294,7 +293,7 @@ async def got_note(update: Update, context: Context) -> int:
 
 async def _summary(update: Update, context: Context) -> int:
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     draft = get_draft(context)
     delivery = draft.get("fulfilment") == "delivery"
     shop = await svc.shop()
@@ -347,7 +346,7 @@ async def confirm(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     draft = get_draft(context)
     user, chat = update.effective_user, update.effective_chat
     assert user and chat
@@ -383,7 +382,7 @@ async def confirm(update: Update, context: Context) -> int:
 
 async def _after_checkout(update: Update, context: Context, result: Result) -> int:
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     outcome = result.outcome
     if outcome in {Outcome.PLACED, Outcome.AWAITING_CODE}:
         assert result.order is not None

@@ -8,11 +8,9 @@ from typing import Any, cast
 from telegram import (
     Update,
 )
-from telegram.ext import (
-    ContextTypes,
-)
 
 from bot.chat.common import plain, user_lang
+from bot.chat.context import ShopContext
 from bot.rules.money import format_rupiah
 from bot.rules.orders import (
     INDOMARET_MAX_AMOUNT,
@@ -20,14 +18,13 @@ from bot.rules.orders import (
     CartProblem,
     Quote,
 )
-from bot.shop.services import services
 from bot.text import phrases
 from bot.text.formatting import escape
 from storage import Product, Tx
 
 logger = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = ShopContext
 
 SHOPPING, ASK_NAME, ASK_PHONE, ASK_EMAIL, ASK_FULFILMENT, ASK_ADDRESS, ASK_NOTE, CONFIRM = range(8)
 MENU_PAGE_SIZE = 10
@@ -93,7 +90,7 @@ def two_ints(parts: list[str]) -> tuple[int, int]:
 
 async def available_product(update: Update, context: Context, product_id: int) -> Product | None:
     """The product a button names, if it can still be ordered; otherwise say so in a pop-up."""
-    product = await services(context).store.run(Tx.product, product_id)
+    product = await context.services.store.run(Tx.product, product_id)
     if product is not None and product.available:
         return product
     name = escape(product.name) if product else "?"

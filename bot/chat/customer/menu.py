@@ -31,7 +31,7 @@ from bot.rules.orders import (
     Quote,
 )
 from bot.shop.checkout import price_cart
-from bot.shop.services import Services, services
+from bot.shop.services import Services
 from bot.text import callbacks, phrases
 from bot.text.formatting import cart_line, escape, split_message
 from storage import Product, Tx
@@ -113,7 +113,7 @@ CART_BUTTON_LINES = 20
 
 
 async def start(update: Update, context: Context) -> int:
-    svc = services(context)
+    svc = context.services
     lang = user_lang(update)
     shop = await svc.shop()
     await _remember_customer(update, svc)
@@ -134,7 +134,7 @@ async def start(update: Update, context: Context) -> int:
 
 
 async def send_menu(update: Update, context: Context, *, page: int, edit: bool) -> None:
-    svc = services(context)
+    svc = context.services
     lang = user_lang(update)
     shop = await svc.shop()
     products = await svc.store.run(Tx.products)
@@ -263,7 +263,7 @@ async def send_cart(update: Update, context: Context, *, edit: bool) -> None:
         markup = InlineKeyboardMarkup([[button(phrases.t(lang, "button.menu"), callbacks.MENU, 0)]])
         text = phrases.t(lang, "cart.empty")
     else:
-        priced = await price_cart(services(context), cart)
+        priced = await price_cart(context.services, cart)
         if len(priced.lines) != len(cart):
             save_cart(context, {line.product_id: line.quantity for line in priced.lines})
         text, markup = _cart_view(priced, lang)
@@ -324,7 +324,7 @@ async def cart_set(update: Update, context: Context) -> int:
     if product_id not in cart:
         await query.answer(plain(phrases.t(lang, "error.stale_button")))
         return SHOPPING
-    product = await services(context).store.run(Tx.product, product_id)
+    product = await context.services.store.run(Tx.product, product_id)
     if quantity > 0 and product and product.stock is not None and quantity > product.stock:
         await query.answer(
             plain(

@@ -31,7 +31,6 @@ from bot.rules.orders import (
     PENDING,
     short_order_ref,
 )
-from bot.shop.services import services
 from bot.text import callbacks, phrases
 from bot.text.formatting import escape, order_lines, status_label
 from storage import Order, Tx
@@ -50,7 +49,7 @@ async def my_orders(update: Update, context: Context) -> int:
     if update.callback_query and update.callback_query.data:
         parts = callbacks.split(update.callback_query.data)
         page = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    store = services(context).store
+    store = context.services.store
     total = await store.run(Tx.count_orders, customer_id=user.id)
     orders = await store.run(
         Tx.orders, customer_id=user.id, limit=ORDERS_PAGE_SIZE, offset=page * ORDERS_PAGE_SIZE
@@ -92,7 +91,7 @@ async def _own_order(update: Update, context: Context) -> Order | None:
     assert query and query.data
     parts = callbacks.split(query.data)
     user = update.effective_user
-    order = await services(context).store.run(Tx.order, parts[1]) if len(parts) > 1 else None
+    order = await context.services.store.run(Tx.order, parts[1]) if len(parts) > 1 else None
     if order is None or user is None or order.customer_id != user.id:
         await query.answer(plain(phrases.t(user_lang(update), "order.not_found")), show_alert=True)
         return None
@@ -156,7 +155,7 @@ async def order_resend(update: Update, context: Context) -> int:
         )
         return SHOPPING
     await answer_query(update)
-    shop = await services(context).shop()
+    shop = await context.services.shop()
     await send_payment_code(context.bot, order, shop.name)
     return SHOPPING
 
@@ -169,7 +168,7 @@ async def order_png(update: Update, context: Context) -> int:
         await answer_query(update, plain(phrases.t(user_lang(update), "order.not_found")))
         return SHOPPING
     await answer_query(update)
-    shop = await services(context).shop()
+    shop = await context.services.shop()
     await send_slip_document(context.bot, order, shop.name)
     return SHOPPING
 
@@ -204,11 +203,10 @@ async def order_cancel_sure(update: Update, context: Context) -> int:
     if order is None:
         return SHOPPING
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     if not await _still_pending(update, order):
         return SHOPPING
     await answer_query(update)
-    assert svc.payments is not None
     try:
         status = await svc.payments.cancel_order(order.id, reason="customer")
     except MidtransError as exc:

@@ -25,7 +25,6 @@ from bot.chat.customer.menu import (
 from bot.rules.orders import (
     MAX_LINE_QUANTITY,
 )
-from bot.shop.services import services
 from bot.text import callbacks, phrases
 from bot.text.formatting import cart_line, escape
 from bot.text.parsing import CatalogueItem, OrderParse, parse_order
@@ -38,7 +37,7 @@ async def typed_order(update: Update, context: Context) -> int:
     message = update.effective_message
     assert message and message.text
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     shop = await svc.shop()
     if not shop.is_open:
         closed = f"\n{escape(shop.closed_message)}" if shop.closed_message else ""

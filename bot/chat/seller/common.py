@@ -19,15 +19,16 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.ext import CallbackQueryHandler, ContextTypes, filters
+from telegram.ext import CallbackQueryHandler, filters
 
 from bot.chat import common
 from bot.chat.common import pattern, plain
+from bot.chat.context import ShopContext
 from bot.text import callbacks
 
 logger = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = ShopContext
 
 ADMIN_CACHE = "admin_ids"
 

@@ -28,7 +28,6 @@ from bot.payments.service import Outcome
 from bot.rules.money import format_rupiah
 from bot.rules.orders import PENDING, OrderStatus, short_order_ref
 from bot.shop.fulfilment import Fulfil, mark_fulfilled
-from bot.shop.services import services
 from bot.text import callbacks, phrases
 from bot.text.formatting import escape, order_lines, status_label
 from bot.text.parsing import display_phone
@@ -64,7 +63,7 @@ async def orders(update: Update, context: Context) -> None:
     key = parts[1] if len(parts) > 1 and parts[1] in FILTERS else "a"
     page = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
     statuses = FILTERS[key]
-    store = services(context).store
+    store = context.services.store
     total = await store.run(Tx.count_orders, statuses=statuses)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(page, pages - 1)
@@ -236,7 +235,7 @@ async def _load(context: Context, order_id: str) -> tuple[Order | None, list[Any
     def work(tx: Tx) -> tuple[Order | None, list[Any], list[Any]]:
         return tx.order(order_id), tx.history(order_id), tx.payment_events(order_id)
 
-    return await services(context).store.run(work)
+    return await context.services.store.run(work)
 
 
 async def _render(update: Update, context: Context, order_id: str, note: str = "") -> None:
@@ -255,7 +254,7 @@ async def _order_or_alert(update: Update, context: Context) -> Order | None:
     parts = query_parts(update)
     order = None
     if len(parts) > 1 and parts[1]:
-        order = await services(context).store.run(Tx.order, parts[1])
+        order = await context.services.store.run(Tx.order, parts[1])
     if order is None:
         await answer(update, phrases.t(user_lang(update), "admin.order.not_found"), alert=True)
     return order
@@ -276,7 +275,7 @@ async def fulfil(update: Update, context: Context) -> None:
     order_id = parts[1] if len(parts) > 1 else ""
     from_view = len(parts) > 2 and parts[2] == FROM_VIEW
     user = update.effective_user
-    result = await mark_fulfilled(services(context), order_id, by=user.id if user else 0)
+    result = await mark_fulfilled(context.services, order_id, by=user.id if user else 0)
     if result.outcome is Fulfil.NOT_FOUND or result.order is None:
         await answer(update, phrases.t(lang, "admin.order.not_found"), alert=True)
         return
@@ -366,8 +365,7 @@ async def cancel_sure(update: Update, context: Context) -> None:
         await answer(update, _cannot_cancel(order.status, lang), alert=True)
         await _render(update, context, order.id)
         return
-    payments = services(context).payments
-    assert payments is not None
+    payments = context.services.payments
     await answer(update)
     try:
         status = await payments.cancel_order(order.id, reason="seller")
@@ -388,14 +386,13 @@ async def recheck(update: Update, context: Context) -> None:
     if order is None:
         return
     lang = user_lang(update)
-    payments = services(context).payments
-    assert payments is not None
+    payments = context.services.payments
     outcome = await payments.check_order(order.id, source="seller_check")
     if outcome == UNAVAILABLE:
         await answer(update, phrases.t(lang, "admin.recheck.failed"), alert=True)
         return
     await answer(update, phrases.t(lang, "admin.recheck.done"))
-    fresh = await services(context).store.run(Tx.order, order.id)
+    fresh = await context.services.store.run(Tx.order, order.id)
     status = status_label(fresh.status if fresh else order.status, lang)
     await _render(
         update, context, order.id, note=phrases.t(lang, "admin.recheck.note", status=status)

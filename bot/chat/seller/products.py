@@ -28,7 +28,6 @@ from bot.chat.seller.common import (
 )
 from bot.rules.money import format_rupiah
 from bot.rules.orders import INDOMARET_MAX_AMOUNT
-from bot.shop.services import services
 from bot.text import callbacks, phrases
 from bot.text.formatting import escape
 from bot.text.parsing import UNLIMITED, parse_price, parse_stock, split_command_args
@@ -168,7 +167,7 @@ async def send_card(update: Update, product: Product, *, note: str = "") -> None
 
 
 async def _duplicate_note(context: Context, name: str, lang: str, skip_id: int = 0) -> str:
-    products = await services(context).store.run(Tx.products, include_hidden=True)
+    products = await context.services.store.run(Tx.products, include_hidden=True)
     for product in products:
         if product.id != skip_id and product.name.casefold() == name.casefold():
             return "\n" + phrases.t(
@@ -183,7 +182,7 @@ async def _product_or_say(
     """The product, or a clear reply (an alert for a button) when there is no such product."""
     product = None
     if product_id is not None:
-        product = await services(context).store.run(Tx.product, product_id)
+        product = await context.services.store.run(Tx.product, product_id)
     if product is None:
         text = phrases.t(user_lang(update), "admin.product.not_found", id=product_id or "?")
         if update.callback_query:
@@ -201,7 +200,7 @@ async def products(update: Update, context: Context) -> None:
     lang = user_lang(update)
     parts = query_parts(update)
     page = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    items = await services(context).store.run(Tx.products, include_hidden=True)
+    items = await context.services.store.run(Tx.products, include_hidden=True)
     if not items:
         await show(update, phrases.t(lang, "admin.products.none"))
         return
@@ -304,7 +303,7 @@ async def _add_one_line(update: Update, context: Context, text: str) -> None:
         await reply(update, "\n".join([*problems, "", phrases.t(lang, "admin.add.usage")]))
         return
     note = await _duplicate_note(context, name, lang)
-    svc = services(context)
+    svc = context.services
     product = await svc.store.run(
         Tx.add_product, name, price, stock, svc.clock(), description=description
     )
@@ -411,7 +410,7 @@ async def add_description(update: Update, context: Context) -> int:
     if "name" not in draft or "price" not in draft:
         await reply(update, phrases.t(lang, "admin.add.lost"))
         return END
-    svc = services(context)
+    svc = context.services
     product = await svc.store.run(
         Tx.add_product,
         draft["name"],
@@ -467,7 +466,7 @@ async def edit(update: Update, context: Context) -> int:
 async def _save(update: Update, context: Context, **fields: object) -> int:
     """Store the edited field and show the card again; a vanished product gets a clear reply."""
     product_id = _data(context).pop(EDITING, None)
-    svc = services(context)
+    svc = context.services
     product = None
     if isinstance(product_id, int):
         product = await svc.store.run(Tx.update_product, product_id, svc.clock(), **fields)
@@ -589,7 +588,7 @@ async def toggle(update: Update, context: Context) -> None:
     product = await _product_or_say(update, context, int_arg(parts[1]) if len(parts) > 1 else None)
     if product is None:
         return
-    svc = services(context)
+    svc = context.services
     updated = await svc.store.run(
         Tx.update_product, product.id, svc.clock(), visible=int(not product.visible)
     )
@@ -637,7 +636,7 @@ async def delete_sure(update: Update, context: Context) -> None:
     product = await _product_or_say(update, context, int_arg(parts[1]) if len(parts) > 1 else None)
     if product is None:
         return
-    svc = services(context)
+    svc = context.services
     await svc.store.run(Tx.delete_product, product.id, svc.clock())
     await answer(update)
     await show(

@@ -39,7 +39,7 @@ from bot.chat.seller.common import (
     int_arg,
     reply,
 )
-from bot.shop.services import Services, services
+from bot.shop.services import Services
 from bot.text import callbacks, phrases
 from storage import Tx
 
@@ -128,7 +128,7 @@ async def _owner_or_refused(update: Update, svc: Services, lang: str) -> bool:
 
 
 async def _admins_changed(context: Context) -> set[int]:
-    admins = await services(context).admin_ids()
+    admins = await context.services.admin_ids()
     context.bot_data[ADMIN_CACHE] = admins
     await publish_commands(context.bot, admins)
     return admins
@@ -150,7 +150,7 @@ async def claim(update: Update, context: Context) -> None:
     if not secrets.compare_digest(args_of(update).encode(), str(code).encode()):
         attempts[user.id] = attempts.get(user.id, 0) + 1
         return
-    svc = services(context)
+    svc = context.services
     if svc.settings.admin_ids:
         return
     now = svc.clock()
@@ -174,7 +174,7 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def add_admin(update: Update, context: Context) -> None:
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     if not await _owner_or_refused(update, svc, lang):
         return
     new_id = int_arg(args_of(update))
@@ -191,7 +191,7 @@ async def add_admin(update: Update, context: Context) -> None:
 
 async def remove_admin(update: Update, context: Context) -> None:
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     if not await _owner_or_refused(update, svc, lang):
         return
     old_id = int_arg(args_of(update))
@@ -216,7 +216,7 @@ async def remove_admin(update: Update, context: Context) -> None:
 
 async def list_admins(update: Update, context: Context) -> None:
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     stored = await svc.store.run(Tx.admins)
     lines = [phrases.t(lang, "admin.admins.title")]
     for admin_id in sorted(svc.settings.admin_ids | set(stored)):

@@ -20,7 +20,6 @@ from bot.rules.clock import WIB
 from bot.rules.money import format_rupiah
 from bot.rules.orders import SOLD
 from bot.shop.sales import fill_days, orders_csv, sales_chart
-from bot.shop.services import services
 from bot.text import phrases
 from bot.text.formatting import escape
 from bot.text.parsing import parse_date_range
@@ -48,7 +47,7 @@ def period_label(first: date, last: date, lang: str) -> str:
 
 async def sales(update: Update, context: Context) -> None:
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     today = svc.clock().astimezone(WIB).date()
     arg = args_of(update)
     window = parse_date_range(arg, today) if arg else (today, today)
@@ -96,7 +95,7 @@ async def sales(update: Update, context: Context) -> None:
 
 async def export(update: Update, context: Context) -> None:
     lang = user_lang(update)
-    svc = services(context)
+    svc = context.services
     today = svc.clock().astimezone(WIB).date()
     arg = args_of(update)
     since = until = None

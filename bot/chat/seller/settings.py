@@ -21,7 +21,7 @@ from bot.chat.seller.common import (
 )
 from bot.rules.money import format_rupiah
 from bot.rules.shop import Shop
-from bot.shop.services import Services, services
+from bot.shop.services import Services
 from bot.text import callbacks, phrases
 from bot.text.formatting import escape, format_duration
 from bot.text.parsing import parse_duration, parse_price
@@ -89,7 +89,7 @@ def shop_markup(shop: Shop, lang: str) -> InlineKeyboardMarkup:
 async def shop_command(update: Update, context: Context) -> None:
     await answer(update)
     lang = user_lang(update)
-    shop = await services(context).shop()
+    shop = await context.services.shop()
     await show(update, shop_text(shop, lang), shop_markup(shop, lang))
 
 
@@ -104,7 +104,7 @@ async def _set(svc: Services, **values: str) -> None:
 async def _done(update: Update, context: Context, key: str, **values: object) -> None:
     """Confirm the change and show the settings as they are now."""
     lang = user_lang(update)
-    shop = await services(context).shop()
+    shop = await context.services.shop()
     await reply(
         update,
         phrases.t(lang, key, **values) + "\n\n" + shop_text(shop, lang),
@@ -117,7 +117,7 @@ async def toggle(update: Update, context: Context) -> None:
     lang = user_lang(update)
     parts = query_parts(update)
     setting = parts[1] if len(parts) > 1 else ""
-    svc = services(context)
+    svc = context.services
     shop = await svc.shop()
     if setting == "pickup":
         if shop.pickup and not shop.delivery:
@@ -142,7 +142,7 @@ async def set_name(update: Update, context: Context) -> None:
     if not name or len(name) > SHOP_NAME_MAX:
         await reply(update, phrases.t(lang, "admin.shop.bad_name", max=SHOP_NAME_MAX))
         return
-    await _set(services(context), name=name)
+    await _set(context.services, name=name)
     await _done(update, context, "admin.shop.saved")
 
 
@@ -157,7 +157,7 @@ async def set_welcome(update: Update, context: Context) -> None:
     if len(text) > WELCOME_MAX:
         await reply(update, phrases.t(lang, "admin.shop.welcome_usage", max=WELCOME_MAX))
         return
-    await _set(services(context), welcome=text)
+    await _set(context.services, welcome=text)
     await _done(update, context, "admin.shop.saved")
 
 
@@ -168,14 +168,14 @@ async def set_expiry(update: Update, context: Context) -> None:
         await reply(update, phrases.t(lang, "admin.shop.expiry_usage"))
         return
     seconds = int(duration.total_seconds())
-    await _set(services(context), payment_expiry_seconds=str(seconds))
+    await _set(context.services, payment_expiry_seconds=str(seconds))
     await _done(update, context, "admin.shop.saved")
 
 
 async def set_delivery(update: Update, context: Context) -> None:
     lang = user_lang(update)
     words = args_of(update).split(maxsplit=1)
-    svc = services(context)
+    svc = context.services
     shop = await svc.shop()
     if not words or words[0].lower() not in ON | OFF:
         await reply(update, phrases.t(lang, "admin.shop.delivery_usage"))
@@ -202,7 +202,7 @@ async def set_delivery(update: Update, context: Context) -> None:
 async def set_pickup(update: Update, context: Context) -> None:
     lang = user_lang(update)
     word = args_of(update).lower()
-    svc = services(context)
+    svc = context.services
     if word not in ON | OFF:
         await reply(update, phrases.t(lang, "admin.shop.pickup_usage"))
         return
@@ -214,7 +214,7 @@ async def set_pickup(update: Update, context: Context) -> None:
 
 
 async def open_shop(update: Update, context: Context) -> None:
-    await _set(services(context), is_open="1")
+    await _set(context.services, is_open="1")
     await _done(update, context, "admin.shop.opened")
 
 
@@ -224,5 +224,5 @@ async def close_shop(update: Update, context: Context) -> None:
     if len(message) > CLOSED_MESSAGE_MAX:
         await reply(update, phrases.t(lang, "admin.shop.bad_closed", max=CLOSED_MESSAGE_MAX))
         return
-    await _set(services(context), is_open="0", closed_message=message)
+    await _set(context.services, is_open="0", closed_message=message)
     await _done(update, context, "admin.shop.closed_now")
