@@ -89,15 +89,26 @@ async def price_cart(services: Services, cart: dict[int, int], delivery_fee: int
     return quote(cart, priced, delivery_fee)
 
 
+async def refusal(services: Services, shop: Shop, customer_id: int | None = None) -> Outcome | None:
+    """Why no order can be taken now: the shop is closed, or (given a customer) they have too many
+    orders awaiting payment. None when ordering may go on. The one home of both rules: the menu,
+    typed orders, the checkout button and ``place_order`` all ask here."""
+    if not shop.is_open:
+        return Outcome.SHOP_CLOSED
+    if customer_id is not None:
+        pending = await services.store.run(
+            Tx.count_orders, customer_id=customer_id, statuses=list(PENDING)
+        )
+        if pending >= services.settings.max_pending_orders:
+            return Outcome.TOO_MANY_PENDING
+    return None
+
+
 async def place_order(services: Services, draft: Draft) -> Result:
     shop = await services.shop()
-    if not shop.is_open:
-        return Result(Outcome.SHOP_CLOSED)
-    pending = await services.store.run(
-        Tx.count_orders, customer_id=draft.user_id, statuses=list(PENDING)
-    )
-    if pending >= services.settings.max_pending_orders:
-        return Result(Outcome.TOO_MANY_PENDING)
+    refused = await refusal(services, shop, draft.user_id)
+    if refused is not None:
+        return Result(refused)
     fee = shop.delivery_fee if draft.fulfilment == "delivery" else 0
     priced = await price_cart(services, draft.cart, fee)
     if not priced.ok:

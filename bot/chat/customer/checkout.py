@@ -30,6 +30,7 @@ from bot.chat.customer.common import (
     get_cart,
     get_draft,
     problem_lines,
+    refusal_text,
     save_cart,
 )
 from bot.chat.customer.menu import (
@@ -37,10 +38,7 @@ from bot.chat.customer.menu import (
 )
 from bot.messages.paycode import send_payment_code
 from bot.rules.money import format_rupiah
-from bot.rules.orders import (
-    PENDING,
-)
-from bot.shop.checkout import Draft, Outcome, Result, place_order, price_cart
+from bot.shop.checkout import Draft, Outcome, Result, place_order, price_cart, refusal
 from bot.text import callbacks, phrases
 from bot.text.formatting import cart_line, escape, format_duration, split_message
 from bot.text.parsing import display_phone, parse_email
@@ -53,9 +51,12 @@ async def checkout(update: Update, context: Context) -> int:
     lang = user_lang(update)
     svc = context.services
     shop = await svc.shop()
-    if not shop.is_open:
-        closed = f"\n{escape(shop.closed_message)}" if shop.closed_message else ""
-        await reply(update, phrases.t(lang, "checkout.closed", message=closed))
+    user = update.effective_user
+    assert user is not None
+    refused = await refusal(svc, shop, user.id)
+    if refused is not None:
+        max_pending = svc.settings.max_pending_orders
+        await reply(update, refusal_text(refused, shop, lang, max_pending, key="checkout.closed"))
         return SHOPPING
     cart = get_cart(context)
     priced = await price_cart(svc, cart)
@@ -64,12 +65,6 @@ async def checkout(update: Update, context: Context) -> int:
         if priced.lines and len(priced.lines) != len(cart):
             save_cart(context, {line.product_id: line.quantity for line in priced.lines})
             await send_cart(update, context, edit=False)
-        return SHOPPING
-    user = update.effective_user
-    assert user is not None
-    pending = await svc.store.run(Tx.count_orders, customer_id=user.id, statuses=list(PENDING))
-    if pending >= svc.settings.max_pending_orders:
-        await reply(update, phrases.t(lang, "checkout.too_many_pending", count=pending))
         return SHOPPING
     cast(dict[str, Any], context.user_data)["draft"] = {}
     customer = await svc.store.run(Tx.customer, user.id)
@@ -394,15 +389,10 @@ async def _after_checkout(update: Update, context: Context, result: Result) -> i
         else:
             await reply(update, phrases.t(lang, "checkout.awaiting_code", order_id=result.order.id))
         return SHOPPING
-    if outcome is Outcome.SHOP_CLOSED:
+    if outcome in {Outcome.SHOP_CLOSED, Outcome.TOO_MANY_PENDING}:
         shop = await svc.shop()
-        closed = f"\n{escape(shop.closed_message)}" if shop.closed_message else ""
-        await reply(update, phrases.t(lang, "checkout.closed", message=closed))
-    elif outcome is Outcome.TOO_MANY_PENDING:
-        await reply(
-            update,
-            phrases.t(lang, "checkout.too_many_pending", count=svc.settings.max_pending_orders),
-        )
+        max_pending = svc.settings.max_pending_orders
+        await reply(update, refusal_text(outcome, shop, lang, max_pending, key="checkout.closed"))
     elif outcome is Outcome.CART_PROBLEM and result.quote is not None:
         await reply(update, problem_lines(result.quote, lang))
     elif outcome is Outcome.OUT_OF_STOCK:

@@ -18,6 +18,8 @@ from bot.rules.orders import (
     CartProblem,
     Quote,
 )
+from bot.rules.shop import Shop
+from bot.shop.checkout import Outcome
 from bot.text import phrases
 from bot.text.formatting import escape
 from storage import Product, Tx
@@ -79,6 +81,15 @@ def problem_lines(priced: Quote, lang: str, *, only_items: bool = False) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def refusal_text(refused: Outcome, shop: Shop, lang: str, max_pending: int, *, key: str) -> str:
+    """The customer's answer when ``bot.shop.checkout.refusal`` says no; ``key`` is the
+    closed-shop phrase of the place asking (the greeting or the checkout)."""
+    if refused is Outcome.TOO_MANY_PENDING:
+        return phrases.t(lang, "checkout.too_many_pending", count=max_pending)
+    message = f"\n{escape(shop.closed_message)}" if shop.closed_message else ""
+    return phrases.t(lang, key, shop=escape(shop.name), message=message)
 
 
 def two_ints(parts: list[str]) -> tuple[int, int]:

@@ -22,6 +22,7 @@ from bot.chat.customer.common import (
     available_product,
     get_cart,
     problem_lines,
+    refusal_text,
     save_cart,
     two_ints,
 )
@@ -30,7 +31,7 @@ from bot.rules.orders import (
     MAX_LINE_QUANTITY,
     Quote,
 )
-from bot.shop.checkout import price_cart
+from bot.shop.checkout import price_cart, refusal
 from bot.shop.services import Services
 from bot.text import callbacks, phrases
 from bot.text.formatting import cart_line, escape, split_message
@@ -119,11 +120,10 @@ async def start(update: Update, context: Context) -> int:
     await _remember_customer(update, svc)
     user = update.effective_user
     name = escape(user.first_name if user else "")
-    if not shop.is_open:
-        message = f"\n{escape(shop.closed_message)}" if shop.closed_message else ""
-        await reply(
-            update, phrases.t(lang, "start.closed", shop=escape(shop.name), message=message)
-        )
+    refused = await refusal(svc, shop)
+    if refused is not None:
+        max_pending = svc.settings.max_pending_orders
+        await reply(update, refusal_text(refused, shop, lang, max_pending, key="start.closed"))
         return SHOPPING
     greeting = phrases.t(lang, "start.greeting", name=name, shop=escape(shop.name))
     if shop.welcome:

@@ -16,6 +16,7 @@ from bot.chat.customer.common import (
     answer_query,
     available_product,
     get_cart,
+    refusal_text,
     save_cart,
     two_ints,
 )
@@ -25,6 +26,7 @@ from bot.chat.customer.menu import (
 from bot.rules.orders import (
     MAX_LINE_QUANTITY,
 )
+from bot.shop.checkout import refusal
 from bot.text import callbacks, phrases
 from bot.text.formatting import cart_line, escape
 from bot.text.parsing import CatalogueItem, OrderParse, parse_order
@@ -39,9 +41,10 @@ async def typed_order(update: Update, context: Context) -> int:
     lang = user_lang(update)
     svc = context.services
     shop = await svc.shop()
-    if not shop.is_open:
-        closed = f"\n{escape(shop.closed_message)}" if shop.closed_message else ""
-        await reply(update, phrases.t(lang, "start.closed", shop=escape(shop.name), message=closed))
+    refused = await refusal(svc, shop)
+    if refused is not None:
+        max_pending = svc.settings.max_pending_orders
+        await reply(update, refusal_text(refused, shop, lang, max_pending, key="start.closed"))
         return SHOPPING
     products = await svc.store.run(Tx.products)
     catalogue = [CatalogueItem(p.id, p.name) for p in products]

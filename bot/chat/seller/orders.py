@@ -28,10 +28,11 @@ from bot.payments.service import Outcome
 from bot.rules.money import format_rupiah
 from bot.rules.orders import PENDING, OrderStatus, short_order_ref
 from bot.shop.fulfilment import Fulfil, mark_fulfilled
+from bot.shop.order_history import order_record
 from bot.text import callbacks, phrases
 from bot.text.formatting import escape, order_lines, status_label
 from bot.text.parsing import display_phone
-from storage import Order, Tx
+from storage import HistoryEntry, Order, PaymentEvent, Tx
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,9 @@ async def orders(update: Update, context: Context) -> None:
     await show(update, "\n".join(lines), InlineKeyboardMarkup(rows))
 
 
-def order_text(order: Order, history: list[Any], events: list[Any], lang: str) -> str:
+def order_text(
+    order: Order, history: list[HistoryEntry], events: list[PaymentEvent], lang: str
+) -> str:
     """Everything a seller needs about one order, escaped, within Telegram's limit."""
     lines = [
         phrases.t(lang, "admin.order.title", order_id=escape(order.id)),
@@ -231,23 +234,16 @@ def order_markup(order: Order, lang: str, back: tuple[str, int]) -> InlineKeyboa
     return InlineKeyboardMarkup(rows)
 
 
-async def _load(context: Context, order_id: str) -> tuple[Order | None, list[Any], list[Any]]:
-    def work(tx: Tx) -> tuple[Order | None, list[Any], list[Any]]:
-        return tx.order(order_id), tx.history(order_id), tx.payment_events(order_id)
-
-    return await context.services.store.run(work)
-
-
 async def _render(update: Update, context: Context, order_id: str, note: str = "") -> None:
     lang = user_lang(update)
-    order, history, events = await _load(context, order_id)
-    if order is None:
+    record = await order_record(context.services, order_id)
+    if record is None:
         await show(update, phrases.t(lang, "admin.order.not_found"))
         return
-    text = order_text(order, history, events, lang)
+    text = order_text(record.order, record.history, record.events, lang)
     if note:
         text = note + "\n\n" + text
-    await show(update, text, order_markup(order, lang, _last_list(context)))
+    await show(update, text, order_markup(record.order, lang, _last_list(context)))
 
 
 async def _order_or_alert(update: Update, context: Context) -> Order | None:

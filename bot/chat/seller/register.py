@@ -1,9 +1,10 @@
 """The seller's side of the bot: owner claim, admins, command menus and the wiring of every
-seller handler (catalogue, shop, orders, reports live in ``admin_*.py``).
+seller handler (catalogue, shop, orders, sales live in the sibling modules; the admin rules in
+``bot/shop/admins.py``).
 
 Seller handlers sit in group 0 ahead of the customer conversation and only match admins in a
-private chat (``admin_common``). For anyone else they do not exist: the update falls through to
-the customer conversation, which ignores unknown commands and stale buttons.
+private chat (``bot/chat/seller/common.py``). For anyone else they do not exist: the update falls
+through to the customer conversation, which ignores unknown commands and stale buttons.
 """
 
 from __future__ import annotations
@@ -39,15 +40,26 @@ from bot.chat.seller.common import (
     int_arg,
     reply,
 )
+from bot.shop import admins
+from bot.shop.admins import AdminChange
 from bot.shop.services import Services
 from bot.text import callbacks, phrases
-from storage import Tx
 
 logger = logging.getLogger(__name__)
 
 CLAIM_CODE = "claim_code"
 CLAIM_ATTEMPTS = "claim_attempts"
 MAX_CLAIM_ATTEMPTS = 5
+ADD_ADMIN_REPLIES = {
+    AdminChange.DONE: "admin.addadmin.done",
+    AdminChange.ALREADY: "admin.addadmin.already",
+}
+REMOVE_ADMIN_REPLIES = {
+    AdminChange.DONE: "admin.removeadmin.done",
+    AdminChange.FROM_SETTINGS: "admin.removeadmin.from_settings",
+    AdminChange.UNKNOWN: "admin.removeadmin.unknown",
+    AdminChange.OWNER: "admin.removeadmin.owner",
+}
 Callback = Callable[[Update, Context], Coroutine[Any, Any, Any]]
 
 ADMIN_COMMANDS = (
@@ -111,27 +123,21 @@ async def unpublish_commands(bot: Bot, user_id: int) -> None:
 # --- who is an admin -------------------------------------------------------------------------
 
 
-async def _is_owner(svc: Services, user_id: int) -> bool:
-    if user_id in svc.settings.admin_ids:
-        return True
-    return bool((await svc.store.run(Tx.admins)).get(user_id))
-
-
 async def _owner_or_refused(update: Update, svc: Services, lang: str) -> bool:
     """Whether the sender owns the shop; if not, they are told only owners may do this."""
     user = update.effective_user
     assert user is not None
-    if await _is_owner(svc, user.id):
+    if await admins.is_owner(svc, user.id):
         return True
     await reply(update, phrases.t(lang, "admin.owner_only"))
     return False
 
 
 async def _admins_changed(context: Context) -> set[int]:
-    admins = await context.services.admin_ids()
-    context.bot_data[ADMIN_CACHE] = admins
-    await publish_commands(context.bot, admins)
-    return admins
+    admin_ids = await context.services.admin_ids()
+    context.bot_data[ADMIN_CACHE] = admin_ids
+    await publish_commands(context.bot, admin_ids)
+    return admin_ids
 
 
 async def claim(update: Update, context: Context) -> None:
@@ -150,15 +156,7 @@ async def claim(update: Update, context: Context) -> None:
     if not secrets.compare_digest(args_of(update).encode(), str(code).encode()):
         attempts[user.id] = attempts.get(user.id, 0) + 1
         return
-    svc = context.services
-    if svc.settings.admin_ids:
-        return
-    now = svc.clock()
-
-    def work(tx: Tx) -> bool:
-        return not tx.admins() and tx.add_admin(user.id, now, owner=True)
-
-    claimed = await svc.store.run(work)
+    claimed = await admins.claim_owner(context.services, user.id)
     context.bot_data.pop(CLAIM_CODE, None)  # one use, whatever happened
     if not claimed:
         return
@@ -181,12 +179,10 @@ async def add_admin(update: Update, context: Context) -> None:
     if new_id is None or new_id <= 0:
         await reply(update, phrases.t(lang, "admin.addadmin.usage"))
         return
-    if new_id in await svc.admin_ids():
-        await reply(update, phrases.t(lang, "admin.addadmin.already", id=new_id))
-        return
-    await svc.store.run(Tx.add_admin, new_id, svc.clock())
-    await _admins_changed(context)
-    await reply(update, phrases.t(lang, "admin.addadmin.done", id=new_id))
+    change = await admins.add_admin(svc, new_id)
+    if change is AdminChange.DONE:
+        await _admins_changed(context)
+    await reply(update, phrases.t(lang, ADD_ADMIN_REPLIES[change], id=new_id))
 
 
 async def remove_admin(update: Update, context: Context) -> None:
@@ -198,29 +194,17 @@ async def remove_admin(update: Update, context: Context) -> None:
     if old_id is None:
         await reply(update, phrases.t(lang, "admin.removeadmin.usage"))
         return
-    if old_id in svc.settings.admin_ids:
-        await reply(update, phrases.t(lang, "admin.removeadmin.from_settings", id=old_id))
-        return
-    stored = await svc.store.run(Tx.admins)
-    if old_id not in stored:
-        await reply(update, phrases.t(lang, "admin.removeadmin.unknown", id=old_id))
-        return
-    if stored[old_id]:
-        await reply(update, phrases.t(lang, "admin.removeadmin.owner"))
-        return
-    await svc.store.run(Tx.remove_admin, old_id)
-    await unpublish_commands(context.bot, old_id)
-    await _admins_changed(context)
-    await reply(update, phrases.t(lang, "admin.removeadmin.done", id=old_id))
+    change = await admins.remove_admin(svc, old_id)
+    if change is AdminChange.DONE:
+        await unpublish_commands(context.bot, old_id)
+        await _admins_changed(context)
+    await reply(update, phrases.t(lang, REMOVE_ADMIN_REPLIES[change], id=old_id))
 
 
 async def list_admins(update: Update, context: Context) -> None:
     lang = user_lang(update)
-    svc = context.services
-    stored = await svc.store.run(Tx.admins)
     lines = [phrases.t(lang, "admin.admins.title")]
-    for admin_id in sorted(svc.settings.admin_ids | set(stored)):
-        owner = admin_id in svc.settings.admin_ids or stored.get(admin_id)
+    for admin_id, owner in await admins.admin_roles(context.services):
         key = "admin.admins.owner" if owner else "admin.admins.admin"
         lines.append(phrases.t(lang, key, id=admin_id))
     await reply(update, "\n".join(lines))

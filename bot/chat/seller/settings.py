@@ -21,11 +21,10 @@ from bot.chat.seller.common import (
 )
 from bot.rules.money import format_rupiah
 from bot.rules.shop import Shop
-from bot.shop.services import Services
+from bot.shop.shop_settings import change_shop
 from bot.text import callbacks, phrases
 from bot.text.formatting import escape, format_duration
 from bot.text.parsing import parse_duration, parse_price
-from storage import Tx
 
 SHOP_NAME_MAX = 50
 WELCOME_MAX = 500
@@ -93,14 +92,6 @@ async def shop_command(update: Update, context: Context) -> None:
     await show(update, shop_text(shop, lang), shop_markup(shop, lang))
 
 
-async def _set(svc: Services, **values: str) -> None:
-    def work(tx: Tx) -> None:
-        for key, value in values.items():
-            tx.set_shop_setting(key, value)
-
-    await svc.store.run(work)
-
-
 async def _done(update: Update, context: Context, key: str, **values: object) -> None:
     """Confirm the change and show the settings as they are now."""
     lang = user_lang(update)
@@ -119,21 +110,18 @@ async def toggle(update: Update, context: Context) -> None:
     setting = parts[1] if len(parts) > 1 else ""
     svc = context.services
     shop = await svc.shop()
+    changed: Shop | None = shop
     if setting == "pickup":
-        if shop.pickup and not shop.delivery:
-            await answer(update, phrases.t(lang, "admin.shop.need_one"), alert=True)
-            return
-        await _set(svc, pickup="0" if shop.pickup else "1")
+        changed = await change_shop(svc, pickup=not shop.pickup)
     elif setting == "delivery":
-        if shop.delivery and not shop.pickup:
-            await answer(update, phrases.t(lang, "admin.shop.need_one"), alert=True)
-            return
-        await _set(svc, delivery="0" if shop.delivery else "1")
+        changed = await change_shop(svc, delivery=not shop.delivery)
     elif setting == "open":
-        await _set(svc, is_open="0" if shop.is_open else "1")
+        changed = await change_shop(svc, is_open=not shop.is_open)
+    if changed is None:
+        await answer(update, phrases.t(lang, "admin.shop.need_one"), alert=True)
+        return
     await answer(update)
-    shop = await svc.shop()
-    await show(update, shop_text(shop, lang), shop_markup(shop, lang))
+    await show(update, shop_text(changed, lang), shop_markup(changed, lang))
 
 
 async def set_name(update: Update, context: Context) -> None:
@@ -142,7 +130,7 @@ async def set_name(update: Update, context: Context) -> None:
     if not name or len(name) > SHOP_NAME_MAX:
         await reply(update, phrases.t(lang, "admin.shop.bad_name", max=SHOP_NAME_MAX))
         return
-    await _set(context.services, name=name)
+    await change_shop(context.services, name=name)
     await _done(update, context, "admin.shop.saved")
 
 
@@ -157,7 +145,7 @@ async def set_welcome(update: Update, context: Context) -> None:
     if len(text) > WELCOME_MAX:
         await reply(update, phrases.t(lang, "admin.shop.welcome_usage", max=WELCOME_MAX))
         return
-    await _set(context.services, welcome=text)
+    await change_shop(context.services, welcome=text)
     await _done(update, context, "admin.shop.saved")
 
 
@@ -167,8 +155,7 @@ async def set_expiry(update: Update, context: Context) -> None:
     if duration is None or not EXPIRY_MIN <= duration <= EXPIRY_MAX:
         await reply(update, phrases.t(lang, "admin.shop.expiry_usage"))
         return
-    seconds = int(duration.total_seconds())
-    await _set(context.services, payment_expiry_seconds=str(seconds))
+    await change_shop(context.services, payment_expiry=duration)
     await _done(update, context, "admin.shop.saved")
 
 
@@ -176,45 +163,40 @@ async def set_delivery(update: Update, context: Context) -> None:
     lang = user_lang(update)
     words = args_of(update).split(maxsplit=1)
     svc = context.services
-    shop = await svc.shop()
     if not words or words[0].lower() not in ON | OFF:
         await reply(update, phrases.t(lang, "admin.shop.delivery_usage"))
         return
     if words[0].lower() in OFF:
-        if not shop.pickup:
+        if await change_shop(svc, delivery=False) is None:
             await reply(update, phrases.t(lang, "admin.shop.need_one"))
             return
-        await _set(svc, delivery="0")
         await _done(update, context, "admin.shop.saved")
         return
-    values = {"delivery": "1"}
+    fee: int | None = None
     if len(words) > 1:
         raw = words[1].strip()
         fee = 0 if raw in {"0", "gratis", "free", "Rp0", "rp0"} else parse_price(raw)
         if fee is None or not 0 <= fee <= DELIVERY_FEE_MAX:
             await reply(update, phrases.t(lang, "admin.shop.bad_fee", text=escape(raw[:40])))
             return
-        values["delivery_fee"] = str(fee)
-    await _set(svc, **values)
+    await change_shop(svc, delivery=True, delivery_fee=fee)
     await _done(update, context, "admin.shop.saved")
 
 
 async def set_pickup(update: Update, context: Context) -> None:
     lang = user_lang(update)
     word = args_of(update).lower()
-    svc = context.services
     if word not in ON | OFF:
         await reply(update, phrases.t(lang, "admin.shop.pickup_usage"))
         return
-    if word in OFF and not (await svc.shop()).delivery:
+    if await change_shop(context.services, pickup=word in ON) is None:
         await reply(update, phrases.t(lang, "admin.shop.need_one"))
         return
-    await _set(svc, pickup="1" if word in ON else "0")
     await _done(update, context, "admin.shop.saved")
 
 
 async def open_shop(update: Update, context: Context) -> None:
-    await _set(context.services, is_open="1")
+    await change_shop(context.services, is_open=True)
     await _done(update, context, "admin.shop.opened")
 
 
@@ -224,5 +206,5 @@ async def close_shop(update: Update, context: Context) -> None:
     if len(message) > CLOSED_MESSAGE_MAX:
         await reply(update, phrases.t(lang, "admin.shop.bad_closed", max=CLOSED_MESSAGE_MAX))
         return
-    await _set(context.services, is_open="0", closed_message=message)
+    await change_shop(context.services, is_open=False, closed_message=message)
     await _done(update, context, "admin.shop.closed_now")

@@ -1,0 +1,71 @@
+"""Who runs the shop: the owner claim, adding and removing admins, and who is the owner.
+
+Admins come from two places: ``ADMIN_IDS`` in the environment (each one an owner, fixed) and the
+``admins`` table (the owner who claimed the shop in chat, and admins the owner added). The rules
+for changing them live here; the seller handlers only parse the command and render the answer.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.shop.services import Services
+from storage import Tx
+
+
+class AdminChange(StrEnum):
+    """What became of an /addadmin or /removeadmin request."""
+
+    DONE = "done"
+    ALREADY = "already"  # add: the user is an admin already
+    FROM_SETTINGS = "from_settings"  # remove: listed in ADMIN_IDS, only the operator can remove
+    UNKNOWN = "unknown"  # remove: not an admin
+    OWNER = "owner"  # remove: the owner who claimed the shop stays
+
+
+async def is_owner(services: Services, user_id: int) -> bool:
+    """Owners (ADMIN_IDS, or the user who claimed the shop) may add and remove admins."""
+    if user_id in services.settings.admin_ids:
+        return True
+    return bool((await services.store.run(Tx.admins)).get(user_id))
+
+
+async def claim_owner(services: Services, user_id: int) -> bool:
+    """Make ``user_id`` the owner, only while the shop has no admin at all (set or stored)."""
+    if services.settings.admin_ids:
+        return False
+    now = services.clock()
+
+    def work(tx: Tx) -> bool:
+        return not tx.admins() and tx.add_admin(user_id, now, owner=True)
+
+    return await services.store.run(work)
+
+
+async def add_admin(services: Services, user_id: int) -> AdminChange:
+    if user_id in await services.admin_ids():
+        return AdminChange.ALREADY
+    await services.store.run(Tx.add_admin, user_id, services.clock())
+    return AdminChange.DONE
+
+
+async def remove_admin(services: Services, user_id: int) -> AdminChange:
+    if user_id in services.settings.admin_ids:
+        return AdminChange.FROM_SETTINGS
+    stored = await services.store.run(Tx.admins)
+    if user_id not in stored:
+        return AdminChange.UNKNOWN
+    if stored[user_id]:
+        return AdminChange.OWNER
+    await services.store.run(Tx.remove_admin, user_id)
+    return AdminChange.DONE
+
+
+async def admin_roles(services: Services) -> list[tuple[int, bool]]:
+    """Every admin id in order, each with whether it is an owner."""
+    stored = await services.store.run(Tx.admins)
+    every = sorted(services.settings.admin_ids | set(stored))
+    return [
+        (admin_id, admin_id in services.settings.admin_ids or stored[admin_id])
+        for admin_id in every
+    ]
