@@ -41,7 +41,7 @@ from bot.messages.paycode import send_payment_code
 from bot.messages.slip import render_slip
 from bot.payments.midtrans import MidtransClient
 from bot.payments.service import PaymentService
-from bot.shop.checkout import Draft, Outcome, place_order
+from bot.shop.checkout import CheckoutOutcome, Draft, place_order
 from bot.shop.services import Services
 from storage import Store, Tx
 
@@ -88,7 +88,7 @@ async def _measure(
             started = time.perf_counter()
             result = await place_order(services, draft)
             placed = time.perf_counter()
-            assert result.outcome is Outcome.PLACED and result.order is not None, result
+            assert result.outcome is CheckoutOutcome.PLACED and result.order is not None, result
             await send_payment_code(bot, result.order, shop.name)
             done = time.perf_counter()
             charge = result.order.charge

@@ -30,6 +30,7 @@ from bot.config import Secret, Settings
 from bot.listener import create_web_app
 from bot.messages.outbox import OutboxSender
 from bot.messages.paycode import send_payment_code
+from bot.messages.pushes import SEND_PAYMENT_CODE
 from bot.payments.midtrans import MidtransClient
 from bot.payments.reconcile import schedule as schedule_reconciliation
 from bot.payments.service import PaymentService
@@ -41,8 +42,6 @@ from bot.text import phrases
 from storage import OutboxMessage, Store, Tx
 
 logger = logging.getLogger(__name__)
-
-PAYMENT_CODE_METHOD = "warung.sendPaymentCode"
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -141,7 +140,7 @@ class BotRuntime:
             store,
             application.bot,
             self.clock,
-            special={PAYMENT_CODE_METHOD: self._send_payment_code},
+            special={SEND_PAYMENT_CODE: self._send_payment_code},
         )
         if settings.payment_worker and str(settings.database_path) != ":memory:":
             self.payment_worker = PaymentWorker(

@@ -6,10 +6,11 @@ import logging
 import re
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.text import callbacks, phrases
+from bot.text.formatting import fit_message
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +37,11 @@ def plain(text: str) -> str:
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message:
-    """Answer in the chat the update came from (message or button)."""
+    """Answer in the chat the update came from (message or button), cut to one message: seller
+    lists can grow without bound (texts that must arrive whole use ``split_message`` first)."""
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(text, **kwargs)
+    return await chat.send_message(fit_message(text), **kwargs)
 
 
 async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -47,10 +49,17 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     query = update.callback_query
     if query and isinstance(query.message, Message) and query.message.text:
         try:
-            await query.edit_message_text(text, reply_markup=markup)
+            await query.edit_message_text(fit_message(text), reply_markup=markup)
             return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return
             logger.debug("could not edit, sending anew: %s", exc)
     await reply(update, text, reply_markup=markup)
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the button press (Telegram shows a spinner until then), optionally with a pop-up."""
+    query: CallbackQuery | None = update.callback_query
+    if query is not None:
+        await query.answer(plain(text) if text else None, show_alert=alert)

@@ -6,10 +6,10 @@ import asyncio
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 
-from bot.messages.slip import format_wib, render_slip
+from bot.messages.slip import render_slip
 from bot.rules.money import format_rupiah
 from bot.text import callbacks, phrases
-from bot.text.formatting import escape
+from bot.text.formatting import escape, format_wib
 from storage import Order
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from bot.rules.money import format_rupiah
 from bot.rules.orders import OrderStatus
 from bot.text import callbacks
-from bot.text.parsing import display_phone
+from bot.text.formatting import TEXT_LIMIT, display_phone, fit_message, telegram_length
 from bot.text.phrases import t
 from storage.models import Order
 
@@ -29,7 +29,6 @@ SEND_PAYMENT_CODE = "warung.sendPaymentCode"
 renders the payment code text and slip for ``params["order_id"]``."""
 
 SELLER_LANGUAGE = "id"
-TEXT_LIMIT = 4096
 _NAME_LIMIT = 64
 _PHONE_LIMIT = 32
 _ITEM_NAME_LIMIT = 100
@@ -250,17 +249,13 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _length(text: str) -> int:
-    """Telegram counts UTF-16 code units; the HTML source is never shorter than what it shows."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _fit(render: Callable[[int], str], lines: int) -> str:
-    """Render with as many item lines as fit in one message (at least one)."""
+    """Render with as many item lines as fit in one message (at least one), so the total and the
+    buttons stay; ``fit_message`` (the one cutting rule) is the last resort."""
     shown = lines
     text = render(shown)
-    while _length(text) > TEXT_LIMIT and shown > 1:
+    while telegram_length(text) > TEXT_LIMIT and shown > 1:
         # Item lines are short; drop roughly as many as the overflow needs, at least one.
-        shown = max(1, min(shown - 1, shown - (_length(text) - TEXT_LIMIT) // 40))
+        shown = max(1, min(shown - 1, shown - (telegram_length(text) - TEXT_LIMIT) // 40))
         text = render(shown)
-    return text
+    return fit_message(text)

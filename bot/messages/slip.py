@@ -27,6 +27,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
 from bot.rules.money import format_rupiah
+from bot.text.formatting import format_wib
 from bot.text.phrases import t
 
 WIB: Final = timezone(timedelta(hours=7), "WIB")
@@ -274,21 +275,6 @@ def fit(text: str, faces: tuple[Face, ...], max_width: float) -> tuple[str, Face
 def group_code(code: str, size: int = 4) -> str:
     """``25709650945026`` -> ``2570 9650 9450 26``: easier to read out and to type."""
     return " ".join(code[i : i + size] for i in range(0, len(code), size))
-
-
-def format_wib(moment: datetime, lang: str = "id") -> str:
-    """``26 Nov 2026 15:30`` in Western Indonesian Time, with month names from the catalogue."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("expires_at must be timezone-aware")
-    local = moment.astimezone(WIB)
-    return t(
-        lang,
-        "slip.datetime",
-        day=local.day,
-        month=t(lang, f"slip.month.{local.month}"),
-        year=local.year,
-        time=f"{local:%H:%M}",
-    )
 
 
 def code39_modules(code: str) -> str:

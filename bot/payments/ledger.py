@@ -49,7 +49,7 @@ _PAID_EVENTS = frozenset({Event.SETTLEMENT, Event.CAPTURE})
 _CLOSED_UNPAID = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 
 
-class Outcome(StrEnum):
+class PaymentOutcome(StrEnum):
     """What happened to one report; stored in ``payment_events.outcome``."""
 
     APPLIED = "applied"
@@ -67,12 +67,12 @@ class Outcome(StrEnum):
     SELLER_NOTIFIED = "seller_notified"
 
 
-_ROUTINE = frozenset({Outcome.NO_CHANGE, Outcome.DUPLICATE, Outcome.NOT_FOUND})
+_ROUTINE = frozenset({PaymentOutcome.NO_CHANGE, PaymentOutcome.DUPLICATE, PaymentOutcome.NOT_FOUND})
 """Status checks with these outcomes only stamp ``last_checked_at``: the reconciler asks about
 every quiet pending order again and again, and a row per question would say nothing new."""
 
 
-class Report(NamedTuple):
+class PaymentReport(NamedTuple):
     """A transaction's state as Midtrans told it, in a notification or a Get Status answer.
 
     A tuple rather than a dataclass: it crosses to the payment worker on every notification,
@@ -95,7 +95,7 @@ class Report(NamedTuple):
             return None
 
     @classmethod
-    def from_notification(cls, payload: Mapping[str, Any], raw: str) -> Report:
+    def from_notification(cls, payload: Mapping[str, Any], raw: str) -> PaymentReport:
         return cls(
             order_id=str(payload.get("order_id", "")),
             transaction_status=_str(payload.get("transaction_status")) or "",
@@ -107,7 +107,7 @@ class Report(NamedTuple):
         )
 
     @classmethod
-    def from_status(cls, status: StatusResult, source: str) -> Report:
+    def from_status(cls, status: StatusResult, source: str) -> PaymentReport:
         return cls(
             order_id=status.order_id,
             transaction_status=status.transaction_status,
@@ -119,10 +119,10 @@ class Report(NamedTuple):
         )
 
 
-class Result(NamedTuple):
+class LedgerResult(NamedTuple):
     """What one call did, and how many pushes it queued (the outbox is woken when any)."""
 
-    outcome: Outcome
+    outcome: PaymentOutcome
     queued: int = 0
 
 
@@ -134,32 +134,34 @@ class Ledger:
 
     admin_ids: frozenset[int] = frozenset()
 
-    def record(self, tx: Tx, report: Report, now: datetime, outcome: Outcome) -> Result:
+    def record(
+        self, tx: Tx, report: PaymentReport, now: datetime, outcome: PaymentOutcome
+    ) -> LedgerResult:
         """Record ``report`` with ``outcome`` and change nothing else."""
         return record(tx, report, now, outcome)
 
     def record_unverified(
         self, tx: Tx, payload: Mapping[str, Any], raw: str, now: datetime
-    ) -> Result:
+    ) -> LedgerResult:
         """A notification whose signature did not check out: kept for the record, cut short."""
         record_unverified(tx, payload, raw, now)
-        return Result(Outcome.BAD_SIGNATURE)
+        return LedgerResult(PaymentOutcome.BAD_SIGNATURE)
 
     def apply_confirmed(
-        self, tx: Tx, notification: Report, status: Report, now: datetime
-    ) -> Result:
-        record(tx, notification, now, Outcome.CONFIRMED)
+        self, tx: Tx, notification: PaymentReport, status: PaymentReport, now: datetime
+    ) -> LedgerResult:
+        record(tx, notification, now, PaymentOutcome.CONFIRMED)
         return self.apply(tx, status, now, record_routine=True)
 
     def apply_status(
         self, tx: Tx, order_id: str, status: StatusResult | None, source: str, now: datetime
-    ) -> Result:
+    ) -> LedgerResult:
         order = tx.order(order_id)
         if order is None:
-            return Result(Outcome.UNKNOWN_ORDER)
+            return LedgerResult(PaymentOutcome.UNKNOWN_ORDER)
         if status is None:
             return self._not_at_midtrans(tx, order, source, now)
-        report = Report.from_status(status, source)
+        report = PaymentReport.from_status(status, source)
         queued = 0
         if (
             order.charge is None
@@ -168,7 +170,7 @@ class Ledger:
         ):
             if order.created_at > now - CHARGE_GRACE:
                 tx.stamp_order(order.id, last_checked_at=now)
-                return Result(Outcome.CHARGE_IN_PROGRESS)
+                return LedgerResult(PaymentOutcome.CHARGE_IN_PROGRESS)
             store_name = str(status.raw.get("store") or "indomaret").lower()
             tx.save_charge(
                 order.id,
@@ -186,9 +188,9 @@ class Ledger:
             ):
                 queued += _enqueue(tx, [pushes.customer_payment_code(order)], now)
         result = self.apply(tx, report, now)
-        return Result(result.outcome, result.queued + queued)
+        return LedgerResult(result.outcome, result.queued + queued)
 
-    def _not_at_midtrans(self, tx: Tx, order: Order, source: str, now: datetime) -> Result:
+    def _not_at_midtrans(self, tx: Tx, order: Order, source: str, now: datetime) -> LedgerResult:
         """Get Status answered 404: the charge never reached Midtrans, or has not yet."""
         refused = (
             order.status == OrderStatus.AWAITING_PAYMENT
@@ -199,56 +201,58 @@ class Ledger:
             if order.charge is not None:
                 logger.error("order %s has a payment code, but Midtrans does not know it", order.id)
             tx.stamp_order(order.id, last_checked_at=now)
-            return Result(Outcome.NOT_FOUND)
+            return LedgerResult(PaymentOutcome.NOT_FOUND)
         new = OrderStatus.FAILED
         tx.set_order_status(
             order.id, order.status, new, f"{source}:not_found", now, last_checked_at=now
         )
         tx.release_stock(order.id)
         queued = _enqueue(tx, [pushes.customer_failed(order, charge_refused=True)], now)
-        report = Report(order.id, "not_found", None, None, "404", '{"status_code": "404"}', source)
-        record(tx, report, now, Outcome.APPLIED, applied=True)
+        report = PaymentReport(
+            order.id, "not_found", None, None, "404", '{"status_code": "404"}', source
+        )
+        record(tx, report, now, PaymentOutcome.APPLIED, applied=True)
         logger.info("order %s: %s -> %s (no charge at Midtrans)", order.id, order.status, new)
-        return Result(Outcome.APPLIED, queued)
+        return LedgerResult(PaymentOutcome.APPLIED, queued)
 
     def confirm_sale(
         self, tx: Tx, order_id: str, status: StatusResult | None, now: datetime
-    ) -> Result:
+    ) -> LedgerResult:
         order = tx.order(order_id)
         if order is None or order.status != OrderStatus.PAID or order.seller_notified_at:
-            return Result(Outcome.DUPLICATE)
+            return LedgerResult(PaymentOutcome.DUPLICATE)
         if status is None:
             logger.error("order %s is paid, but Midtrans does not know it", order_id)
-            return Result(Outcome.NOT_FOUND)
-        report = Report.from_status(status, "status_check")
+            return LedgerResult(PaymentOutcome.NOT_FOUND)
+        report = PaymentReport.from_status(status, "status_check")
         event = event_from_midtrans(report.transaction_status, report.fraud_status)
         if event not in _PAID_EVENTS or status.gross_amount != order.gross_amount:
             return self.apply(tx, report, now)
         admins = self._admins(tx)
         queued = _enqueue(tx, [pushes.seller_paid(order, admin) for admin in admins], now)
         tx.stamp_order(order.id, seller_notified_at=now, last_checked_at=now)
-        record(tx, report, now, Outcome.SELLER_NOTIFIED)
+        record(tx, report, now, PaymentOutcome.SELLER_NOTIFIED)
         if not admins:
             logger.warning("order %s is paid, but no seller is set up to hear of it", order.id)
-        return Result(Outcome.SELLER_NOTIFIED, queued)
+        return LedgerResult(PaymentOutcome.SELLER_NOTIFIED, queued)
 
     # --- the one way state changes ---------------------------------------------------------
 
     def apply(
         self,
         tx: Tx,
-        report: Report,
+        report: PaymentReport,
         now: datetime,
         *,
         record_routine: bool = False,
         tell_customer: bool = True,
-    ) -> Result:
+    ) -> LedgerResult:
         """Record ``report`` and, when the state machine allows it, apply it (one transaction)."""
         # Lines and charge are read only when the order moves: most reports change nothing.
         order = tx.order(report.order_id, details=False)
         if order is None:
             logger.info("report for unknown order %r recorded", report.order_id[:64])
-            return record(tx, report, now, Outcome.UNKNOWN_ORDER)
+            return record(tx, report, now, PaymentOutcome.UNKNOWN_ORDER)
         if report.amount != order.gross_amount:
             logger.error(
                 "order %s: Midtrans reports %r but the order is %d: rejected",
@@ -256,7 +260,7 @@ class Ledger:
                 (report.gross_amount or "")[:32],
                 order.gross_amount,
             )
-            return record(tx, report, now, Outcome.AMOUNT_MISMATCH)
+            return record(tx, report, now, PaymentOutcome.AMOUNT_MISMATCH)
         event = event_from_midtrans(report.transaction_status, report.fraud_status)
         new = next_status(order.status, event) if event is not None else None
         if new is None:
@@ -267,41 +271,41 @@ class Ledger:
             stamps["paid_at"] = now
         reason = f"{report.source}:{report.transaction_status}"
         if not tx.set_order_status(order.id, order.status, new, reason, now, **stamps):
-            return record(tx, report, now, Outcome.IGNORED)  # cannot happen inside one tx
+            return record(tx, report, now, PaymentOutcome.IGNORED)  # cannot happen inside one tx
         if new in RELEASES_STOCK:
             tx.release_stock(order.id)
         queued = _enqueue(tx, self._pushes_for(tx, order, new, tell_customer), now)
-        record(tx, report, now, Outcome.APPLIED, applied=True)
+        record(tx, report, now, PaymentOutcome.APPLIED, applied=True)
         logger.info("order %s: %s -> %s (%s)", order.id, order.status, new, reason)
-        return Result(Outcome.APPLIED, queued)
+        return LedgerResult(PaymentOutcome.APPLIED, queued)
 
     def _not_applied(
         self,
         tx: Tx,
         order: Order,
-        report: Report,
+        report: PaymentReport,
         event: Event | None,
         now: datetime,
         record_routine: bool,
-    ) -> Result:
+    ) -> LedgerResult:
         current = OrderStatus(order.status)
         if event is None or (event is Event.PENDING and current is OrderStatus.AWAITING_PAYMENT):
-            outcome = Outcome.NO_CHANGE if event is Event.PENDING else Outcome.IGNORED
+            outcome = PaymentOutcome.NO_CHANGE if event is Event.PENDING else PaymentOutcome.IGNORED
         elif any(TRANSITIONS.get((s, event)) == current for s in OrderStatus):
-            outcome = Outcome.DUPLICATE
+            outcome = PaymentOutcome.DUPLICATE
         elif event in _PAID_EVENTS and current in _CLOSED_UNPAID:
-            outcome = Outcome.LATE_PAYMENT
+            outcome = PaymentOutcome.LATE_PAYMENT
         else:
-            outcome = Outcome.IGNORED
+            outcome = PaymentOutcome.IGNORED
         tx.stamp_order(order.id, last_checked_at=now)
         queued = 0
-        if outcome is Outcome.LATE_PAYMENT:
+        if outcome is PaymentOutcome.LATE_PAYMENT:
             logger.error("order %s is %s but Midtrans reports it paid", order.id, current)
             alerts = [pushes.seller_late_payment(order, admin) for admin in self._admins(tx)]
             queued = _enqueue(tx, alerts, now)
         if report.source == "notification" or record_routine or outcome not in _ROUTINE:
             record(tx, report, now, outcome)
-        return Result(outcome, queued)
+        return LedgerResult(outcome, queued)
 
     def _pushes_for(
         self, tx: Tx, order: Order, new: OrderStatus, tell_customer: bool = True
@@ -331,8 +335,8 @@ def _enqueue(tx: Tx, queued: Iterable[pushes.Push], now: datetime) -> int:
 
 
 def record(
-    tx: Tx, report: Report, now: datetime, outcome: Outcome, *, applied: bool = False
-) -> Result:
+    tx: Tx, report: PaymentReport, now: datetime, outcome: PaymentOutcome, *, applied: bool = False
+) -> LedgerResult:
     tx.record_payment_event(
         order_id=report.order_id,
         source=report.source,
@@ -345,7 +349,7 @@ def record(
         raw=report.raw,
         now=now,
     )
-    return Result(outcome)
+    return LedgerResult(outcome)
 
 
 def record_unverified(tx: Tx, payload: Mapping[str, Any], raw: str, now: datetime) -> None:
@@ -361,7 +365,7 @@ def record_unverified(tx: Tx, payload: Mapping[str, Any], raw: str, now: datetim
         gross_amount=(_str(payload.get("gross_amount")) or "")[:32] or None,
         verified=False,
         applied=False,
-        outcome=Outcome.BAD_SIGNATURE,
+        outcome=PaymentOutcome.BAD_SIGNATURE,
         raw=raw[:UNVERIFIED_RAW_LIMIT],
         now=now,
     )

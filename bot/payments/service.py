@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
 from bot.config import Settings
-from bot.payments.ledger import Ledger, Outcome, Report, Result
+from bot.payments.ledger import Ledger, LedgerResult, PaymentOutcome, PaymentReport
 from bot.payments.midtrans import (
     MidtransClient,
     MidtransError,
@@ -46,7 +46,7 @@ from bot.rules.clock import Clock, utc_now
 from bot.rules.orders import Event, OrderStatus, event_from_midtrans
 from storage import Store, Tx
 
-__all__ = ["NotificationResult", "Outcome", "PaymentService", "Report"]
+__all__ = ["NotificationResult", "PaymentOutcome", "PaymentReport", "PaymentService"]
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +110,8 @@ class PaymentService:
         try:
             if not verify_notification(payload, self._settings.midtrans_server_key.get()):
                 await self._write(Ledger.record_unverified, payload, raw, now)
-                return NotificationResult(401, Outcome.BAD_SIGNATURE)
-            report = Report.from_notification(payload, raw)
+                return NotificationResult(401, PaymentOutcome.BAD_SIGNATURE)
+            report = PaymentReport.from_notification(payload, raw)
             if self._settings.confirm_notifications:
                 result = await self._confirm_and_apply(report, now)
             else:
@@ -123,11 +123,11 @@ class PaymentService:
             logger.exception("could not store a notification")
             return NotificationResult(503, "storage_unavailable")
         self._after(result)
-        if result.outcome is Outcome.UNAVAILABLE:
+        if result.outcome is PaymentOutcome.UNAVAILABLE:
             return NotificationResult(503, result.outcome)
         return NotificationResult(200, result.outcome)
 
-    async def _confirm_and_apply(self, report: Report, now: datetime) -> Result:
+    async def _confirm_and_apply(self, report: PaymentReport, now: datetime) -> LedgerResult:
         order = await self._store.run(Tx.order, report.order_id)
         if order is None or report.amount != order.gross_amount:
             return await self._write(Ledger.apply, report, now)  # records why, no call
@@ -142,11 +142,11 @@ class PaymentService:
             status = await self._midtrans.get_status(report.order_id)
         except (MidtransError, MidtransRequestInvalid) as exc:
             logger.warning("order %s: could not confirm a notification: %s", order.id, exc)
-            return await self._write(Ledger.record, report, now, Outcome.UNAVAILABLE)
+            return await self._write(Ledger.record, report, now, PaymentOutcome.UNAVAILABLE)
         if status is None:
             logger.error("order %s: signed notification, but Get Status finds nothing", order.id)
-            return await self._write(Ledger.record, report, now, Outcome.NOT_FOUND)
-        confirmed = Report.from_status(status, "status_check")
+            return await self._write(Ledger.record, report, now, PaymentOutcome.NOT_FOUND)
+        confirmed = PaymentReport.from_status(status, "status_check")
         return await self._write(Ledger.apply_confirmed, report, confirmed, now)
 
     # --- status checks ---------------------------------------------------------------------
@@ -160,13 +160,13 @@ class PaymentService:
         """
         order = await self._store.run(Tx.order, order_id)
         if order is None:
-            return Outcome.UNKNOWN_ORDER
+            return PaymentOutcome.UNKNOWN_ORDER
         try:
             status = await self._midtrans.get_status(order_id)
         except (MidtransError, MidtransRequestInvalid) as exc:
             logger.warning("order %s: status check failed: %s", order_id, exc)
             await self._store.run(Tx.stamp_order, order_id, last_checked_at=self._clock())
-            return Outcome.UNAVAILABLE
+            return PaymentOutcome.UNAVAILABLE
         result = await self._write(Ledger.apply_status, order_id, status, source, self._clock())
         self._after(result)
         return result.outcome
@@ -190,7 +190,7 @@ class PaymentService:
         source = f"{reason}_cancel"
         try:
             status = await self._midtrans.cancel(order_id)
-            report = Report.from_status(status, source)
+            report = PaymentReport.from_status(status, source)
         except MidtransError as exc:
             if exc.kind is MidtransErrorKind.STATUS_LOCKED:
                 await self.check_order(order_id, source=source)
@@ -199,7 +199,9 @@ class PaymentService:
                 raise
             # No payment code was ever created: nothing to cancel at Midtrans.
             raw = '{"status_code": "404"}'
-            report = Report(order_id, "cancel", None, str(order.gross_amount), "404", raw, source)
+            report = PaymentReport(
+                order_id, "cancel", None, str(order.gross_amount), "404", raw, source
+            )
         tell = reason != "customer"
         result = await self._write(Ledger.apply, report, self._clock(), tell_customer=tell)
         self._after(result)
@@ -229,9 +231,9 @@ class PaymentService:
                 continue
             result = await self._write(Ledger.confirm_sale, order.id, status, self._clock())
             self._after(result)
-            told += result.outcome is Outcome.SELLER_NOTIFIED
+            told += result.outcome is PaymentOutcome.SELLER_NOTIFIED
         return told
 
-    def _after(self, result: Result) -> None:
+    def _after(self, result: LedgerResult) -> None:
         if result.queued:
             self._wake_outbox()

@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from bot.payments.ledger import Ledger, Report
+from bot.payments.ledger import Ledger, PaymentReport
 from storage import Tx
 from storage.store import Call, connect, run_group
 
@@ -89,14 +89,14 @@ def _reduce_datetime(value: datetime) -> str | tuple[Any, ...]:
     return _utc, ((value - _EPOCH) // _MICROSECOND,)
 
 
-def _reduce_report(value: Report) -> tuple[Any, ...]:
-    return Report, tuple(value)
+def _reduce_report(value: PaymentReport) -> tuple[Any, ...]:
+    return PaymentReport, tuple(value)
 
 
 _DISPATCH: dict[type, Any] = {
     **copyreg.dispatch_table,
     datetime: _reduce_datetime,
-    Report: _reduce_report,
+    PaymentReport: _reduce_report,
 }
 
 

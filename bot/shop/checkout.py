@@ -46,7 +46,7 @@ UNKNOWN_OUTCOME = {
 ALERT_UNAUTHORIZED = "midtrans_401"
 
 
-class Outcome(StrEnum):
+class CheckoutOutcome(StrEnum):
     PLACED = "placed"
     AWAITING_CODE = "awaiting_code"
     SHOP_CLOSED = "shop_closed"
@@ -75,8 +75,8 @@ class Draft:
 
 
 @dataclass(frozen=True)
-class Result:
-    outcome: Outcome
+class CheckoutResult:
+    outcome: CheckoutOutcome
     order: Order | None = None
     quote: Quote | None = None
     product_name: str = ""
@@ -89,30 +89,32 @@ async def price_cart(services: Services, cart: dict[int, int], delivery_fee: int
     return quote(cart, priced, delivery_fee)
 
 
-async def refusal(services: Services, shop: Shop, customer_id: int | None = None) -> Outcome | None:
+async def refusal(
+    services: Services, shop: Shop, customer_id: int | None = None
+) -> CheckoutOutcome | None:
     """Why no order can be taken now: the shop is closed, or (given a customer) they have too many
     orders awaiting payment. None when ordering may go on. The one home of both rules: the menu,
     typed orders, the checkout button and ``place_order`` all ask here."""
     if not shop.is_open:
-        return Outcome.SHOP_CLOSED
+        return CheckoutOutcome.SHOP_CLOSED
     if customer_id is not None:
         pending = await services.store.run(
             Tx.count_orders, customer_id=customer_id, statuses=list(PENDING)
         )
         if pending >= services.settings.max_pending_orders:
-            return Outcome.TOO_MANY_PENDING
+            return CheckoutOutcome.TOO_MANY_PENDING
     return None
 
 
-async def place_order(services: Services, draft: Draft) -> Result:
+async def place_order(services: Services, draft: Draft) -> CheckoutResult:
     shop = await services.shop()
     refused = await refusal(services, shop, draft.user_id)
     if refused is not None:
-        return Result(refused)
+        return CheckoutResult(refused)
     fee = shop.delivery_fee if draft.fulfilment == "delivery" else 0
     priced = await price_cart(services, draft.cart, fee)
     if not priced.ok:
-        return Result(Outcome.CART_PROBLEM, quote=priced)
+        return CheckoutResult(CheckoutOutcome.CART_PROBLEM, quote=priced)
 
     now = services.clock()
     new = NewOrder(
@@ -156,7 +158,7 @@ async def place_order(services: Services, draft: Draft) -> Result:
     try:
         order = await services.store.run(create)
     except OutOfStock as exc:
-        return Result(Outcome.OUT_OF_STOCK, quote=priced, product_name=exc.name)
+        return CheckoutResult(CheckoutOutcome.OUT_OF_STOCK, quote=priced, product_name=exc.name)
     return await charge_order(services, order, shop)
 
 
@@ -191,7 +193,7 @@ def charge_request(order: Order, shop: Shop) -> ChargeRequest:
     )
 
 
-async def charge_order(services: Services, order: Order, shop: Shop) -> Result:
+async def charge_order(services: Services, order: Order, shop: Shop) -> CheckoutResult:
     try:
         charge = await services.midtrans.charge_indomaret(
             charge_request(order, shop), notification_url=services.settings.notification_url
@@ -206,7 +208,7 @@ async def charge_order(services: Services, order: Order, shop: Shop) -> Result:
                 order.id,
                 exc.kind.name,
             )
-            return Result(Outcome.AWAITING_CODE, order=order)
+            return CheckoutResult(CheckoutOutcome.AWAITING_CODE, order=order)
         logger.error("Midtrans refused the charge for %s: %s", order.id, exc)
         if exc.kind is MidtransErrorKind.UNAUTHORIZED:
             await _alert_sellers_once(services)
@@ -224,10 +226,10 @@ async def charge_order(services: Services, order: Order, shop: Shop) -> Result:
     )
     await services.store.run(Tx.clear_alert, ALERT_UNAUTHORIZED)
     placed = await services.store.run(Tx.order, order.id)
-    return Result(Outcome.PLACED, order=placed)
+    return CheckoutResult(CheckoutOutcome.PLACED, order=placed)
 
 
-async def _fail(services: Services, order: Order, reason: str) -> Result:
+async def _fail(services: Services, order: Order, reason: str) -> CheckoutResult:
     target = next_status(OrderStatus.AWAITING_PAYMENT, Event.CHARGE_REFUSED)
     assert target is not None
     now = services.clock()
@@ -237,7 +239,9 @@ async def _fail(services: Services, order: Order, reason: str) -> Result:
             tx.release_stock(order.id)
 
     await services.store.run(fail)
-    return Result(Outcome.CHARGE_FAILED, order=await services.store.run(Tx.order, order.id))
+    return CheckoutResult(
+        CheckoutOutcome.CHARGE_FAILED, order=await services.store.run(Tx.order, order.id)
+    )
 
 
 async def _alert_sellers_once(services: Services) -> None:

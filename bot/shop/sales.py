@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.rules.clock import WIB
 from bot.text import phrases
-from bot.text.parsing import display_phone
+from bot.text.formatting import display_phone
 from storage import Order
 
 CSV_DELIMITER = ";"

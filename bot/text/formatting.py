@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from bot.rules.clock import WIB
 from bot.rules.money import format_rupiah
 from bot.text import phrases
+from bot.text.fields import parse_phone
 from storage import Order, OrderItem
+
+TEXT_LIMIT = 4096  # a message's text, in UTF-16 code units
+CAPTION_LIMIT = 1024  # a photo's caption
 
 
 def escape(text: str | None) -> str:
@@ -52,7 +57,7 @@ def order_lines(order: Order, lang: str) -> str:
     return lines
 
 
-def split_message(text: str, limit: int = 4096) -> list[str]:
+def split_message(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Cut a long text at line ends into parts Telegram accepts (4,096 characters each).
 
     A long cart or summary is sent as several messages rather than losing its end. Lines are
@@ -76,3 +81,47 @@ def split_message(text: str, limit: int = 4096) -> list[str]:
     if current.strip() or not parts:
         parts.append(current)
     return [part for part in parts if part.strip()] or [text[:limit]]
+
+
+def telegram_length(text: str) -> int:
+    """Telegram counts UTF-16 code units; the HTML source is never shorter than what it shows."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_message(text: str, limit: int = TEXT_LIMIT) -> str:
+    """The one message a text must stay (an edit, a caption, a push): cut at a line end, marked
+    with an ellipsis. The same line-end cutting as ``split_message``, which sends the rest."""
+    if telegram_length(text) <= limit:
+        return text
+    budget = limit - 2
+    while True:
+        cut = split_message(text, budget)[0] + "\n…"
+        if telegram_length(cut) <= limit or budget <= 1:
+            return cut
+        budget -= max(1, telegram_length(cut) - limit)
+
+
+def display_phone(phone: str) -> str:
+    """Local, readable form ("0812-3456-7890") of a stored number; unparseable input is echoed."""
+    normalised = parse_phone(phone)
+    if normalised is None:
+        return phone
+    local = "0" + normalised[3:]
+    head, rest = local[:4], local[4:]
+    middle = 3 if len(rest) == 6 else 4
+    return f"{head}-{rest[:middle]}-{rest[middle:]}"
+
+
+def format_wib(moment: datetime, lang: str = "id") -> str:
+    """``26 Nov 2026 15:30`` in Western Indonesian Time, with month names from the catalogue."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("expires_at must be timezone-aware")
+    local = moment.astimezone(WIB)
+    return phrases.t(
+        lang,
+        "slip.datetime",
+        day=local.day,
+        month=phrases.t(lang, f"slip.month.{local.month}"),
+        year=local.year,
+        time=f"{local:%H:%M}",
+    )

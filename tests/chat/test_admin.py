@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from PIL import Image
 
-from bot.shop.checkout import Draft, Outcome, place_order
+from bot.shop.checkout import CheckoutOutcome, Draft, place_order
 from devtools.telegram import FakeUser
 from storage import Order, Tx
 from tests.conftest import ADMIN_ID, Harness
@@ -44,7 +44,7 @@ async def _place(h: Harness, customer: FakeUser, cart: dict[int, int], **kw: str
             note=kw.get("note"),
         ),
     )
-    assert result.outcome is Outcome.PLACED, result
+    assert result.outcome is CheckoutOutcome.PLACED, result
     assert result.order is not None
     return result.order
 

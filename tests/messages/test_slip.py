@@ -15,6 +15,7 @@ from PIL import Image, ImageChops
 from bot.messages import slip
 from bot.messages.slip import render_slip
 from bot.rules.money import format_rupiah
+from bot.text.formatting import format_wib
 from bot.text.phrases import t
 
 EXPIRES = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)  # 15:30 WIB
@@ -114,17 +115,17 @@ def test_format_rupiah_rejects_non_int() -> None:
 
 
 def test_expiry_is_shown_in_wib_with_local_month_names() -> None:
-    assert t("id", "slip.expires", when=slip.format_wib(EXPIRES, "id")) == (
+    assert t("id", "slip.expires", when=format_wib(EXPIRES, "id")) == (
         "Berlaku sampai 26 Nov 2026 15:30 WIB"
     )
-    assert t("en", "slip.expires", when=slip.format_wib(EXPIRES, "en")) == (
+    assert t("en", "slip.expires", when=format_wib(EXPIRES, "en")) == (
         "Valid until 26 Nov 2026 15:30 WIB"
     )
     may = datetime(2026, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=9)))  # WIT -> 10:00 WIB
-    assert slip.format_wib(may, "id") == "1 Mei 2026 10:00"
-    assert slip.format_wib(may, "en") == "1 May 2026 10:00"
+    assert format_wib(may, "id") == "1 Mei 2026 10:00"
+    assert format_wib(may, "en") == "1 May 2026 10:00"
     new_year = datetime(2026, 12, 31, 17, 5, tzinfo=UTC)
-    assert slip.format_wib(new_year, "id") == "1 Jan 2027 00:05"
+    assert format_wib(new_year, "id") == "1 Jan 2027 00:05"
 
 
 def test_month_names_exist_for_every_month() -> None:

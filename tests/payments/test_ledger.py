@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.payments.ledger import Ledger, Outcome, Report
+from bot.payments.ledger import Ledger, PaymentOutcome, PaymentReport
 from bot.rules.orders import RELEASES_STOCK, OrderStatus, event_from_midtrans, next_status
 from storage import Store, Tx
 from tests.support.orders import add_products, place_order
@@ -61,9 +61,9 @@ async def _order_in(store: Store, status: OrderStatus) -> tuple[str, int]:
     return order.id, order.gross_amount
 
 
-def _report(order_id: str, status: str, amount: int) -> Report:
+def _report(order_id: str, status: str, amount: int) -> PaymentReport:
     raw = json.dumps({"order_id": order_id, "transaction_status": status})
-    return Report(order_id, status, "accept", f"{amount}.00", "200", raw, "notification")
+    return PaymentReport(order_id, status, "accept", f"{amount}.00", "200", raw, "notification")
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ async def test_every_status_against_every_report(
     assert order.status == (expected or start)
     events = await store.run(Tx.payment_events, order_id)
     assert len(events) == 1 and events[0].applied == (expected is not None)
-    assert (result.outcome is Outcome.APPLIED) == (expected is not None)
+    assert (result.outcome is PaymentOutcome.APPLIED) == (expected is not None)
 
     kopi = (await store.run(Tx.products))[0]
     released = expected in RELEASES_STOCK
@@ -97,10 +97,10 @@ async def test_every_status_against_every_report(
         text = str(push.payload["text"])
         assert "Pembayaran diterima" in text and "Kopi susu" in text  # lines were read
         assert to_seller == []  # the seller hears after the reversal window, not now
-    if result.outcome is Outcome.LATE_PAYMENT:
+    if result.outcome is PaymentOutcome.LATE_PAYMENT:
         (alert,) = to_seller
         assert order_id in str(alert.payload["text"]) and "Rp36.000" in str(alert.payload["text"])
-    if expected is None and result.outcome is not Outcome.LATE_PAYMENT:
+    if expected is None and result.outcome is not PaymentOutcome.LATE_PAYMENT:
         assert to_customer == [] and to_seller == []
 
 
@@ -109,14 +109,14 @@ async def test_a_second_identical_report_changes_nothing(store: Store) -> None:
     ledger = Ledger(frozenset({SELLER}))
     first = await store.run(ledger.apply, _report(order_id, "settlement", amount), NOW)
     again = await store.run(ledger.apply, _report(order_id, "settlement", amount), NOW)
-    assert (first.outcome, again.outcome) == (Outcome.APPLIED, Outcome.DUPLICATE)
+    assert (first.outcome, again.outcome) == (PaymentOutcome.APPLIED, PaymentOutcome.DUPLICATE)
     assert len(await store.run(Tx.outbox_messages, CUSTOMER)) == 1
 
 
 async def test_another_amount_is_recorded_and_not_applied(store: Store) -> None:
     order_id, amount = await _order_in(store, OrderStatus.AWAITING_PAYMENT)
     result = await store.run(Ledger().apply, _report(order_id, "settlement", amount + 1), NOW)
-    assert result.outcome is Outcome.AMOUNT_MISMATCH
+    assert result.outcome is PaymentOutcome.AMOUNT_MISMATCH
     order = await store.run(Tx.order, order_id)
     assert order is not None and order.status == OrderStatus.AWAITING_PAYMENT
     assert await store.run(Tx.outbox_messages) == []

@@ -14,7 +14,7 @@ import pytest
 
 from bot.messages.pushes import SEND_PAYMENT_CODE
 from bot.payments.midtrans import MidtransError, notification_signature
-from bot.payments.service import Outcome
+from bot.payments.service import PaymentOutcome
 from bot.rules.orders import OrderStatus
 from storage import OutboxMessage, Tx
 from tests.support.orders import charge_order, place_order
@@ -263,7 +263,7 @@ async def test_status_check_unreachable_answers_503_then_the_retry_applies(world
     assert delivery.status == 503
     assert (await world.get(order.id)).status == OrderStatus.AWAITING_PAYMENT
     assert await events(world, order.id) == [
-        ("notification", True, False, Outcome.UNAVAILABLE),
+        ("notification", True, False, PaymentOutcome.UNAVAILABLE),
     ]
 
     retry = await world.sandbox.notify(order.id)  # Midtrans' retry
@@ -310,9 +310,9 @@ async def test_check_order_recovers_a_lost_charge_answer(tmp_path: Path) -> None
         await charge_order(w.store, w.midtrans, order.id, now=w.clock(), save=False)
 
         # Right after checkout the charge may still be on its way: leave it alone.
-        assert await w.payments.check_order(order.id) == Outcome.CHARGE_IN_PROGRESS
+        assert await w.payments.check_order(order.id) == PaymentOutcome.CHARGE_IN_PROGRESS
         w.clock.advance(180)
-        assert await w.payments.check_order(order.id) == Outcome.NO_CHANGE
+        assert await w.payments.check_order(order.id) == PaymentOutcome.NO_CHANGE
         recovered = await w.get(order.id)
         assert recovered.charge is not None
         assert recovered.charge.payment_code == w.sandbox.transactions[order.id].payment_code
@@ -321,7 +321,7 @@ async def test_check_order_recovers_a_lost_charge_answer(tmp_path: Path) -> None
             (SEND_PAYMENT_CODE, {"order_id": order.id}, CUSTOMER)
         ]
         # asking again sends nothing new
-        assert await w.payments.check_order(order.id) == Outcome.NO_CHANGE
+        assert await w.payments.check_order(order.id) == PaymentOutcome.NO_CHANGE
         await w.settled_outbox()
         assert len(sent) == 1
 
@@ -330,11 +330,11 @@ async def test_check_order_fails_an_order_midtrans_never_heard_of(world: World) 
     order = await place_order(
         world.store, world.midtrans, [(world.kopi, 2)], now=world.clock(), charge=False
     )
-    assert await world.payments.check_order(order.id) == Outcome.NOT_FOUND
+    assert await world.payments.check_order(order.id) == PaymentOutcome.NOT_FOUND
     assert (await world.get(order.id)).status == OrderStatus.AWAITING_PAYMENT
 
     world.clock.advance(11 * 60)
-    assert await world.payments.check_order(order.id) == Outcome.APPLIED
+    assert await world.payments.check_order(order.id) == PaymentOutcome.APPLIED
     assert (await world.get(order.id)).status == OrderStatus.FAILED
     assert (await world.store.run(Tx.product, world.kopi.id)).stock == 10
     push = await world.push(CUSTOMER, contains="tidak berhasil dibuat")

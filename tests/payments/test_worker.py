@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.payments.ledger import Ledger, Outcome, Report
+from bot.payments.ledger import Ledger, PaymentOutcome, PaymentReport
 from bot.payments.worker import (
     PaymentWorker,
     WorkerCallFailed,
@@ -62,7 +62,9 @@ async def test_a_paid_order_is_applied_in_another_process(harness: Harness) -> N
     await harness.standin.wait_for_message(user, lambda m: "Pembayaran diterima" in m.text)
     events = await harness.store.run(Tx.payment_events, order.id)
     notified = [e.outcome for e in events if e.source == "notification"]
-    assert notified == [Outcome.CONFIRMED]  # the default: confirmed with Get Status, then applied
+    assert notified == [
+        PaymentOutcome.CONFIRMED
+    ]  # the default: confirmed with Get Status, then applied
     assert [e.source for e in events if e.applied] == ["status_check"]
     assert harness.standin.violations == []
 
@@ -140,25 +142,25 @@ async def _open_worker(tmp_path: Path) -> tuple[Store, PaymentWorker]:
     return store, worker
 
 
-def _report(order_id: str) -> Report:
+def _report(order_id: str) -> PaymentReport:
     raw = json.dumps({"order_id": order_id})
-    return Report(order_id, "settlement", "accept", "20000.00", "200", raw, "notification")
+    return PaymentReport(order_id, "settlement", "accept", "20000.00", "200", raw, "notification")
 
 
 async def test_one_failing_call_leaves_the_others_of_its_transaction(tmp_path: Path) -> None:
     store, worker = await _open_worker(tmp_path)
     try:
         now = datetime.now(UTC)
-        broken = Report(None, "settlement", None, None, None, None, "x")  # type: ignore[arg-type]
+        broken = PaymentReport(None, "settlement", None, None, None, None, "x")  # type: ignore[arg-type]
         results = await asyncio.gather(
             worker.run(Ledger.apply, _report("W-1"), now),
-            worker.run(Ledger.record, broken, now, Outcome.CONFIRMED),
+            worker.run(Ledger.record, broken, now, PaymentOutcome.CONFIRMED),
             worker.run(Ledger.apply, _report("W-2"), now),
             return_exceptions=True,
         )
-        assert results[0] == (Outcome.UNKNOWN_ORDER, 0)
+        assert results[0] == (PaymentOutcome.UNKNOWN_ORDER, 0)
         assert isinstance(results[1], WorkerCallFailed)
-        assert results[2] == (Outcome.UNKNOWN_ORDER, 0)
+        assert results[2] == (PaymentOutcome.UNKNOWN_ORDER, 0)
         recorded = [e.order_id for e in await store.run(Tx.payment_events)]
         assert sorted(recorded) == ["W-1", "W-2"]
     finally:
@@ -201,4 +203,4 @@ def test_frames_cross_whole_and_in_pieces_with_the_same_instants() -> None:
     first = received[0][2][1]  # type: ignore[index]
     assert first == calls[0][2][1] and first.utcoffset() == timedelta(0)
     assert received[2][2][1].tzinfo is None  # type: ignore[index]
-    assert isinstance(received[0][2][0], Report)  # type: ignore[index]
+    assert isinstance(received[0][2][0], PaymentReport)  # type: ignore[index]

@@ -15,7 +15,7 @@ from telegram import (
 )
 from telegram.error import BadRequest
 
-from bot.chat.common import button, plain, reply, user_lang
+from bot.chat.common import answer, button, plain, reply, user_lang
 from bot.chat.customer.common import (
     ASK_ADDRESS,
     ASK_EMAIL,
@@ -26,7 +26,6 @@ from bot.chat.customer.common import (
     CONFIRM,
     SHOPPING,
     Context,
-    answer_query,
     get_cart,
     get_draft,
     problem_lines,
@@ -38,16 +37,23 @@ from bot.chat.customer.menu import (
 )
 from bot.messages.paycode import send_payment_code
 from bot.rules.money import format_rupiah
-from bot.shop.checkout import Draft, Outcome, Result, place_order, price_cart, refusal
+from bot.shop.checkout import (
+    CheckoutOutcome,
+    CheckoutResult,
+    Draft,
+    place_order,
+    price_cart,
+    refusal,
+)
 from bot.text import callbacks, phrases
-from bot.text.formatting import cart_line, escape, format_duration, split_message
-from bot.text.parsing import display_phone, parse_email
-from bot.text.parsing import parse_phone as parse_phone_number
+from bot.text.fields import parse_email
+from bot.text.fields import parse_phone as parse_phone_number
+from bot.text.formatting import cart_line, display_phone, escape, format_duration, split_message
 from storage import Tx
 
 
 async def checkout(update: Update, context: Context) -> int:
-    await answer_query(update)
+    await answer(update)
     lang = user_lang(update)
     svc = context.services
     shop = await svc.shop()
@@ -110,7 +116,7 @@ async def _ask_name(update: Update, context: Context) -> int:
 
 
 async def keep_details(update: Update, context: Context) -> int:
-    await answer_query(update)
+    await answer(update)
     user = update.effective_user
     assert user is not None
     customer = await context.services.store.run(Tx.customer, user.id)
@@ -124,7 +130,7 @@ async def keep_details(update: Update, context: Context) -> int:
 
 
 async def change_details(update: Update, context: Context) -> int:
-    await answer_query(update)
+    await answer(update)
     return await _ask_name(update, context)
 
 
@@ -173,7 +179,7 @@ async def got_phone(update: Update, context: Context) -> int:
 async def got_email(update: Update, context: Context) -> int:
     lang = user_lang(update)
     if update.callback_query:
-        await answer_query(update)
+        await answer(update)
         get_draft(context)["email"] = ""
     else:
         message = update.effective_message
@@ -277,7 +283,7 @@ async def _ask_note(update: Update, context: Context) -> int:
 
 async def got_note(update: Update, context: Context) -> int:
     if update.callback_query:
-        await answer_query(update)
+        await answer(update)
         get_draft(context)["note"] = ""
     else:
         message = update.effective_message
@@ -375,27 +381,27 @@ async def confirm(update: Update, context: Context) -> int:
     return await _after_checkout(update, context, result)
 
 
-async def _after_checkout(update: Update, context: Context, result: Result) -> int:
+async def _after_checkout(update: Update, context: Context, result: CheckoutResult) -> int:
     lang = user_lang(update)
     svc = context.services
     outcome = result.outcome
-    if outcome in {Outcome.PLACED, Outcome.AWAITING_CODE}:
+    if outcome in {CheckoutOutcome.PLACED, CheckoutOutcome.AWAITING_CODE}:
         assert result.order is not None
         save_cart(context, {})
         cast(dict[str, Any], context.user_data).pop("draft", None)
-        if outcome is Outcome.PLACED:
+        if outcome is CheckoutOutcome.PLACED:
             shop = await svc.shop()
             await send_payment_code(context.bot, result.order, shop.name)
         else:
             await reply(update, phrases.t(lang, "checkout.awaiting_code", order_id=result.order.id))
         return SHOPPING
-    if outcome in {Outcome.SHOP_CLOSED, Outcome.TOO_MANY_PENDING}:
+    if outcome in {CheckoutOutcome.SHOP_CLOSED, CheckoutOutcome.TOO_MANY_PENDING}:
         shop = await svc.shop()
         max_pending = svc.settings.max_pending_orders
         await reply(update, refusal_text(outcome, shop, lang, max_pending, key="checkout.closed"))
-    elif outcome is Outcome.CART_PROBLEM and result.quote is not None:
+    elif outcome is CheckoutOutcome.CART_PROBLEM and result.quote is not None:
         await reply(update, problem_lines(result.quote, lang))
-    elif outcome is Outcome.OUT_OF_STOCK:
+    elif outcome is CheckoutOutcome.OUT_OF_STOCK:
         await reply(
             update, phrases.t(lang, "checkout.out_of_stock", name=escape(result.product_name))
         )
@@ -405,7 +411,7 @@ async def _after_checkout(update: Update, context: Context, result: Result) -> i
 
 
 async def abort(update: Update, context: Context) -> int:
-    await answer_query(update)
+    await answer(update)
     cast(dict[str, Any], context.user_data).pop("draft", None)
     await reply(
         update, phrases.t(user_lang(update), "checkout.aborted"), reply_markup=ReplyKeyboardRemove()

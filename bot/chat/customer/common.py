@@ -19,7 +19,7 @@ from bot.rules.orders import (
     Quote,
 )
 from bot.rules.shop import Shop
-from bot.shop.checkout import Outcome
+from bot.shop.checkout import CheckoutOutcome
 from bot.text import phrases
 from bot.text.formatting import escape
 from storage import Product, Tx
@@ -54,11 +54,6 @@ def get_draft(context: Context) -> dict[str, Any]:
     return draft
 
 
-async def answer_query(update: Update, text: str | None = None) -> None:
-    if update.callback_query:
-        await update.callback_query.answer(text)
-
-
 def problem_lines(priced: Quote, lang: str, *, only_items: bool = False) -> str:
     lines = []
     for problem, name in priced.problems:
@@ -83,10 +78,12 @@ def problem_lines(priced: Quote, lang: str, *, only_items: bool = False) -> str:
     return "\n".join(lines)
 
 
-def refusal_text(refused: Outcome, shop: Shop, lang: str, max_pending: int, *, key: str) -> str:
+def refusal_text(
+    refused: CheckoutOutcome, shop: Shop, lang: str, max_pending: int, *, key: str
+) -> str:
     """The customer's answer when ``bot.shop.checkout.refusal`` says no; ``key`` is the
     closed-shop phrase of the place asking (the greeting or the checkout)."""
-    if refused is Outcome.TOO_MANY_PENDING:
+    if refused is CheckoutOutcome.TOO_MANY_PENDING:
         return phrases.t(lang, "checkout.too_many_pending", count=max_pending)
     message = f"\n{escape(shop.closed_message)}" if shop.closed_message else ""
     return phrases.t(lang, key, shop=escape(shop.name), message=message)

@@ -13,12 +13,11 @@ from telegram import (
 )
 from telegram.error import BadRequest
 
-from bot.chat.common import button, plain, reply, show, user_lang
+from bot.chat.common import answer, button, plain, reply, show, user_lang
 from bot.chat.customer.common import (
     MENU_PAGE_SIZE,
     SHOPPING,
     Context,
-    answer_query,
     available_product,
     get_cart,
     problem_lines,
@@ -151,7 +150,7 @@ async def send_menu(update: Update, context: Context, *, page: int, edit: bool) 
 
 
 async def menu(update: Update, context: Context) -> int:
-    await answer_query(update)
+    await answer(update)
     page = 0
     if update.callback_query and update.callback_query.data:
         parts = callbacks.split(update.callback_query.data)
@@ -251,7 +250,7 @@ async def add_to_cart(update: Update, context: Context) -> int:
 
 
 async def show_cart(update: Update, context: Context) -> int:
-    await answer_query(update)
+    await answer(update)
     await send_cart(update, context, edit=update.callback_query is not None)
     return SHOPPING
 
@@ -347,6 +346,6 @@ async def cart_set(update: Update, context: Context) -> int:
 
 async def cart_clear(update: Update, context: Context) -> int:
     save_cart(context, {})
-    await answer_query(update, plain(phrases.t(user_lang(update), "cart.cleared")))
+    await answer(update, plain(phrases.t(user_lang(update), "cart.cleared")))
     await send_cart(update, context, edit=True)
     return SHOPPING

@@ -10,12 +10,11 @@ from telegram import (
     Update,
 )
 
-from bot.chat.common import button, plain, reply, show, user_lang
+from bot.chat.common import answer, button, plain, reply, show, user_lang
 from bot.chat.customer.common import (
     ORDERS_PAGE_SIZE,
     SHOPPING,
     Context,
-    answer_query,
     get_cart,
     save_cart,
 )
@@ -23,7 +22,6 @@ from bot.chat.customer.menu import (
     send_cart,
 )
 from bot.messages.paycode import send_payment_code, send_slip_document
-from bot.messages.slip import format_wib
 from bot.payments.midtrans import MidtransError
 from bot.rules.money import format_rupiah
 from bot.rules.orders import (
@@ -32,7 +30,7 @@ from bot.rules.orders import (
     short_order_ref,
 )
 from bot.text import callbacks, phrases
-from bot.text.formatting import escape, order_lines, status_label
+from bot.text.formatting import escape, format_wib, order_lines, status_label
 from storage import Order, Tx
 
 # --- my orders -----------------------------------------------------------------------------
@@ -41,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 
 async def my_orders(update: Update, context: Context) -> int:
-    await answer_query(update)
+    await answer(update)
     lang = user_lang(update)
     user = update.effective_user
     assert user is not None
@@ -102,7 +100,7 @@ async def order_view(update: Update, context: Context) -> int:
     order = await _own_order(update, context)
     if order is None:
         return SHOPPING
-    await answer_query(update)
+    await answer(update)
     lang = user_lang(update)
     text = phrases.t(
         lang,
@@ -143,7 +141,7 @@ async def order_resend(update: Update, context: Context) -> int:
     if order is None:
         return SHOPPING
     if order.status not in PENDING or order.charge is None:
-        await answer_query(
+        await answer(
             update,
             plain(
                 phrases.t(
@@ -154,7 +152,7 @@ async def order_resend(update: Update, context: Context) -> int:
             ),
         )
         return SHOPPING
-    await answer_query(update)
+    await answer(update)
     shop = await context.services.shop()
     await send_payment_code(context.bot, order, shop.name)
     return SHOPPING
@@ -165,9 +163,9 @@ async def order_png(update: Update, context: Context) -> int:
     if order is None:
         return SHOPPING
     if order.charge is None:
-        await answer_query(update, plain(phrases.t(user_lang(update), "order.not_found")))
+        await answer(update, plain(phrases.t(user_lang(update), "order.not_found")))
         return SHOPPING
-    await answer_query(update)
+    await answer(update)
     shop = await context.services.shop()
     await send_slip_document(context.bot, order, shop.name)
     return SHOPPING
@@ -180,7 +178,7 @@ async def order_cancel(update: Update, context: Context) -> int:
     lang = user_lang(update)
     if not await _still_pending(update, order):
         return SHOPPING
-    await answer_query(update)
+    await answer(update)
     await reply(
         update,
         phrases.t(lang, "order.cancel_sure", order_id=order.id),
@@ -206,7 +204,7 @@ async def order_cancel_sure(update: Update, context: Context) -> int:
     svc = context.services
     if not await _still_pending(update, order):
         return SHOPPING
-    await answer_query(update)
+    await answer(update)
     try:
         status = await svc.payments.cancel_order(order.id, reason="customer")
     except MidtransError as exc:
@@ -226,7 +224,7 @@ async def reorder(update: Update, context: Context) -> int:
     order = await _own_order(update, context)
     if order is None:
         return SHOPPING
-    await answer_query(update)
+    await answer(update)
     cart = get_cart(context)
     for item in order.items:
         if item.product_id is not None:
@@ -241,7 +239,7 @@ async def reorder(update: Update, context: Context) -> int:
 
 async def stale_button(update: Update, context: Context) -> int | None:
     """A button from an old message whose step is over: say so, change nothing."""
-    await answer_query(update, plain(phrases.t(user_lang(update), "error.stale_button")))
+    await answer(update, plain(phrases.t(user_lang(update), "error.stale_button")))
     return None
 
 
@@ -251,5 +249,5 @@ async def _still_pending(update: Update, order: Order) -> bool:
         return True
     lang = user_lang(update)
     status = status_label(order.status, lang)
-    await answer_query(update, plain(phrases.t(lang, "order.cannot_cancel", status=status)))
+    await answer(update, plain(phrases.t(lang, "order.cannot_cancel", status=status)))
     return False

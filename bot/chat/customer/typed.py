@@ -9,11 +9,10 @@ from telegram import (
     Update,
 )
 
-from bot.chat.common import button, plain, reply, user_lang
+from bot.chat.common import answer, button, plain, reply, user_lang
 from bot.chat.customer.common import (
     SHOPPING,
     Context,
-    answer_query,
     available_product,
     get_cart,
     refusal_text,
@@ -29,7 +28,7 @@ from bot.rules.orders import (
 from bot.shop.checkout import refusal
 from bot.text import callbacks, phrases
 from bot.text.formatting import cart_line, escape
-from bot.text.parsing import CatalogueItem, OrderParse, parse_order
+from bot.text.typed_orders import CatalogueItem, OrderParse, parse_order
 from storage import Product, Tx
 
 # --- typed orders --------------------------------------------------------------------------
@@ -136,9 +135,9 @@ async def typed_confirm(update: Update, context: Context) -> int:
     data = cast(dict[str, Any], context.user_data)
     typed = {int(k): int(v) for k, v in (data.pop("typed", None) or {}).items()}
     if not typed:
-        await answer_query(update, plain(phrases.t(lang, "error.stale_button")))
+        await answer(update, plain(phrases.t(lang, "error.stale_button")))
         return SHOPPING
-    await answer_query(update)
+    await answer(update)
     cart = get_cart(context)
     for product_id, quantity in typed.items():
         cart[product_id] = min(cart.get(product_id, 0) + quantity, MAX_LINE_QUANTITY)

@@ -14,15 +14,11 @@ import re
 from typing import Any
 
 from telegram import (
-    CallbackQuery,
-    InlineKeyboardMarkup,
-    Message,
     Update,
 )
 from telegram.ext import CallbackQueryHandler, filters
 
-from bot.chat import common
-from bot.chat.common import pattern, plain
+from bot.chat.common import pattern
 from bot.chat.context import ShopContext
 from bot.text import callbacks
 
@@ -81,28 +77,6 @@ def args_of(update: Update) -> str:
 def query_parts(update: Update) -> list[str]:
     query = update.callback_query
     return callbacks.split(query.data) if query and query.data else []
-
-
-async def reply(update: Update, text: str, **kwargs: Any) -> Message:
-    """The shared reply, cut to fit: seller lists (products, orders) can grow without bound."""
-    return await common.reply(update, fit(text), **kwargs)
-
-
-async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    await common.show(update, fit(text), markup)
-
-
-async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    query: CallbackQuery | None = update.callback_query
-    if query is not None:
-        await query.answer(plain(text) if text else None, show_alert=alert)
-
-
-def fit(text: str, limit: int = 4000) -> str:
-    """Keep a message under Telegram's 4096 characters, cutting at a line break."""
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit("\n", 1)[0] + "\n…"
 
 
 def int_arg(text: str) -> int | None:

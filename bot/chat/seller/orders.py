@@ -14,24 +14,26 @@ from typing import Any, cast
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.chat.common import button, user_lang
+from bot.chat.common import answer, button, show, user_lang
 from bot.chat.seller.common import (
     Context,
-    answer,
-    fit,
     query_parts,
-    show,
 )
-from bot.messages.slip import format_wib
 from bot.payments.midtrans import MidtransError
-from bot.payments.service import Outcome
+from bot.payments.service import PaymentOutcome
 from bot.rules.money import format_rupiah
 from bot.rules.orders import PENDING, OrderStatus, short_order_ref
 from bot.shop.fulfilment import Fulfil, mark_fulfilled
 from bot.shop.order_history import order_record
 from bot.text import callbacks, phrases
-from bot.text.formatting import escape, order_lines, status_label
-from bot.text.parsing import display_phone
+from bot.text.formatting import (
+    display_phone,
+    escape,
+    fit_message,
+    format_wib,
+    order_lines,
+    status_label,
+)
 from storage import HistoryEntry, Order, PaymentEvent, Tx
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ FILTERS: dict[str, tuple[str, ...] | None] = {
     "e": (OrderStatus.EXPIRED,),
     "a": None,
 }
-UNAVAILABLE = Outcome.UNAVAILABLE
+UNAVAILABLE = PaymentOutcome.UNAVAILABLE
 FROM_VIEW = "v"  # third part of af:<order_id>:v: the tap came from the order view
 
 
@@ -306,7 +308,9 @@ async def _leave_push(update: Update, lang: str, done: str, order_id: str) -> No
         [[button(phrases.t(lang, "admin.button.view_order"), callbacks.ADMIN_ORDER, order_id)]]
     )
     try:
-        await query.edit_message_text(fit(message.text_html + "\n\n" + done), reply_markup=markup)
+        await query.edit_message_text(
+            fit_message(message.text_html + "\n\n" + done), reply_markup=markup
+        )
     except BadRequest as exc:
         logger.debug("could not update the push: %s", exc)
 

@@ -15,22 +15,18 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
-from bot.chat.common import button, user_lang
+from bot.chat.common import answer, button, reply, show, user_lang
 from bot.chat.seller.common import (
     Context,
-    answer,
     args_of,
-    fit,
     int_arg,
     query_parts,
-    reply,
-    show,
 )
 from bot.rules.money import format_rupiah
 from bot.rules.orders import INDOMARET_MAX_AMOUNT
 from bot.text import callbacks, phrases
-from bot.text.formatting import escape
-from bot.text.parsing import UNLIMITED, parse_price, parse_stock, split_command_args
+from bot.text.fields import UNLIMITED, parse_price, parse_stock, split_command_args
+from bot.text.formatting import CAPTION_LIMIT, escape, fit_message
 from storage import Product, Tx
 
 END = ConversationHandler.END
@@ -150,7 +146,9 @@ async def send_card(update: Update, product: Product, *, note: str = "") -> None
     message = query.message if query else None
     if query and isinstance(message, Message) and message.photo and not note:
         try:
-            await query.edit_message_caption(caption=fit(text, 1000), reply_markup=markup)
+            await query.edit_message_caption(
+                caption=fit_message(text, CAPTION_LIMIT), reply_markup=markup
+            )
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 raise
@@ -161,7 +159,9 @@ async def send_card(update: Update, product: Product, *, note: str = "") -> None
     chat = update.effective_chat
     assert chat is not None
     if product.photo_file_id:
-        await chat.send_photo(product.photo_file_id, caption=fit(text, 1000), reply_markup=markup)
+        await chat.send_photo(
+            product.photo_file_id, caption=fit_message(text, CAPTION_LIMIT), reply_markup=markup
+        )
     else:
         await reply(update, text, reply_markup=markup)
 

@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.common import user_lang
+from bot.chat.common import reply, user_lang
 from bot.chat.customer import register as customer
 from bot.chat.seller import orders as admin_orders
 from bot.chat.seller import products as cat
@@ -38,7 +38,6 @@ from bot.chat.seller.common import (
     Context,
     args_of,
     int_arg,
-    reply,
 )
 from bot.shop import admins
 from bot.shop.admins import AdminChange

@@ -10,19 +10,18 @@ from datetime import date, datetime, time, timedelta
 
 from telegram import Update
 
-from bot.chat.common import user_lang
+from bot.chat.common import reply, user_lang
 from bot.chat.seller.common import (
     Context,
     args_of,
-    reply,
 )
 from bot.rules.clock import WIB
 from bot.rules.money import format_rupiah
 from bot.rules.orders import SOLD
 from bot.shop.sales import fill_days, orders_csv, sales_chart
 from bot.text import phrases
+from bot.text.fields import parse_date_range
 from bot.text.formatting import escape
-from bot.text.parsing import parse_date_range
 from storage import Order, Tx
 
 MAX_DAYS = 366

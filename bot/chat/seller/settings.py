@@ -10,21 +10,18 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.chat.common import button, user_lang
+from bot.chat.common import answer, button, reply, show, user_lang
 from bot.chat.seller.common import (
     Context,
-    answer,
     args_of,
     query_parts,
-    reply,
-    show,
 )
 from bot.rules.money import format_rupiah
 from bot.rules.shop import Shop
 from bot.shop.shop_settings import change_shop
 from bot.text import callbacks, phrases
+from bot.text.fields import parse_duration, parse_price
 from bot.text.formatting import escape, format_duration
-from bot.text.parsing import parse_duration, parse_price
 
 SHOP_NAME_MAX = 50
 WELCOME_MAX = 500
