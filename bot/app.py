@@ -144,7 +144,10 @@ class BotRuntime:
         )
         if settings.payment_worker and str(settings.database_path) != ":memory:":
             self.payment_worker = PaymentWorker(
-                settings.database_path, settings.admin_ids, log_level=settings.log_level
+                settings.database_path,
+                settings.admin_ids,
+                log_level=settings.log_level,
+                clock=self.clock,
             )
             await self.payment_worker.start()
         payments = PaymentService(

@@ -21,6 +21,7 @@ from devtools.midtrans import MidtransSandbox
 from devtools.telegram import BotMessage, FakeUser, TelegramStandin
 from storage import Order, Product, Store, Tx
 from tests.support.servers import serve_app
+from tests.support.world import FakeClock
 
 SERVER_KEY = "SB-Mid-server-TESTKEY0123456789"
 TOKEN = "123456:TESTtokenTESTtokenTEST12345"
@@ -50,6 +51,7 @@ class Harness:
     settings: Settings
     runtime: BotRuntime
     midtrans_url: str
+    clock: FakeClock = dataclasses.field(default_factory=FakeClock)
 
     @property
     def store(self) -> Store:
@@ -72,7 +74,9 @@ class Harness:
             await self.store.run(Tx.set_shop_setting, key, value)
 
     async def start(self) -> None:
-        self.runtime = BotRuntime(self.settings, poll_timeout=1, midtrans_read_timeout=2.0)
+        self.runtime = BotRuntime(
+            self.settings, clock=self.clock, poll_timeout=1, midtrans_read_timeout=2.0
+        )
         await self.runtime.start()
         self.sandbox.notification_url = (
             f"{self.runtime.listener_url}{self.settings.notification_path}"

@@ -33,7 +33,6 @@ import pickle
 import signal
 import sqlite3
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot.payments.ledger import Ledger, PaymentReport
+from bot.rules.clock import Clock, utc_now
 from storage import Tx
 from storage.store import Call, connect, run_group
 
@@ -58,7 +58,7 @@ to ``_GROUP`` calls, not one: the first answers go back while this process works
 so the bot answers and parses the next requests meanwhile (one group per read made the two
 processes take turns). A commit costs little here (WAL, no fsync), bigger groups less per call."""
 _READY = -1  # call id of the frame a worker sends once its database is open
-_RESTART_PAUSE = 1.0  # seconds: a worker is restarted at most once in this time
+_RESTART_PAUSE = timedelta(seconds=1)  # a worker is restarted at most once in this time
 _METHODS = frozenset(
     name for name in dir(Ledger) if not name.startswith("_") and callable(getattr(Ledger, name))
 )
@@ -135,15 +135,21 @@ class PaymentWorker:
     """The bot's side: starts ``python -m bot.payments.worker`` and runs ledger calls in it."""
 
     def __init__(
-        self, database_path: Path, admin_ids: frozenset[int], *, log_level: str = "INFO"
+        self,
+        database_path: Path,
+        admin_ids: frozenset[int],
+        *,
+        log_level: str = "INFO",
+        clock: Clock = utc_now,
     ) -> None:
         self._database_path = database_path
+        self._clock = clock  # the restart pause is measured on it, so tests can drive it
         self._admin_ids = admin_ids
         self._log_level = log_level
         self._session: _Session | None = None
         self._ids = itertools.count(1)
         self._starting = asyncio.Lock()
-        self._last_restart = float("-inf")
+        self._last_restart: datetime | None = None
         self._stopping = False
 
     @property
@@ -205,10 +211,11 @@ class PaymentWorker:
 
     async def _spawn(self, *, restart: bool) -> _Session:
         if restart:
-            if time.monotonic() - self._last_restart < _RESTART_PAUSE:
+            now = self._clock()
+            if self._last_restart is not None and now - self._last_restart < _RESTART_PAUSE:
                 # A worker that dies again at once must not be restarted in a tight loop.
                 raise WorkerUnavailable("the payment worker stopped; restarting shortly")
-            self._last_restart = time.monotonic()
+            self._last_restart = now
         args = [sys.executable, "-m", "bot.payments.worker", str(self._database_path)]
         args += ["--admin-ids", ",".join(str(i) for i in sorted(self._admin_ids))]
         args += ["--log-level", self._log_level]

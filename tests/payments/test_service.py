@@ -381,13 +381,24 @@ async def test_admins_from_the_store_are_told_too(world: World) -> None:
     await world.push(other, contains="Pesanan baru lunas")
 
 
+async def _notified(world: World, order_id: str, within: float = 10.0) -> None:
+    """Wait for the event itself (Midtrans' notification recorded), never a fixed time."""
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        events = await world.store.run(Tx.payment_events, order_id)
+        if any(event.source == "notification" for event in events):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no notification recorded for {order_id}")
+
+
 async def test_seller_cancel_reaches_midtrans_and_tells_the_customer_once(world: World) -> None:
     order = await world.order(kopi=3)
     assert await world.payments.cancel_order(order.id, reason="seller") == "cancelled"
     assert world.sandbox.transactions[order.id].transaction_status == "cancel"
     assert (await world.store.run(Tx.product, world.kopi.id)).stock == 10
     await world.push(CUSTOMER, contains="sudah dibatalkan")
-    await asyncio.sleep(0.05)  # Midtrans' own cancel notification arrives and changes nothing
+    await _notified(world, order.id)  # Midtrans' own cancel notification arrives, changes nothing
     await world.settled_outbox()
     assert len(world.texts(CUSTOMER)) == 1
     assert [e.outcome for e in await world.store.run(Tx.payment_events, order.id)][:1] == [
@@ -399,7 +410,7 @@ async def test_customer_cancel_is_answered_in_their_chat_not_pushed(world: World
     order = await world.order()
     assert await world.payments.cancel_order(order.id, reason="customer") == "cancelled"
     assert (await world.get(order.id)).status == OrderStatus.CANCELLED
-    await asyncio.sleep(0.05)
+    await _notified(world, order.id)
     await world.settled_outbox()
     assert world.texts(CUSTOMER) == []
 
