@@ -42,7 +42,9 @@ async def hostile(port: int, conn: Hostile, path: str) -> None:
         "slow body": f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n{{",
         "slow head": f"POST {path} HTTP/1.1\r\nHost: x\r\nX-Slow: ",
         "idle": "",
-        "slow body, unknown path": "POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n",
+        "slow body, unknown path": (
+            "POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n"
+        ),
     }
     conn.opened = time.monotonic()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
