@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -69,7 +68,7 @@ async def test_backup_during_a_load_of_notifications_restores_every_paid_order(
     for copy in kept:
         assert paid_before <= paid_in(copy)  # every order paid before the backup is in it
         assert sqlite3.connect(copy).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert not os.path.exists(f"{copy}-wal")  # one self-contained file
+        assert f"{copy.name}-wal" not in {p.name for p in folder.iterdir()}  # one whole file
 
     # Restore: stop the bot, put the copy in place of the database, start a new bot on it.
     await h.runtime.stop()
