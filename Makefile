@@ -1,16 +1,25 @@
-# Every target sets itself up: the first use creates .venv and installs the project into it.
+# Every target sets itself up: the first use creates its venv and installs into it from the lock
+# files in requirements/ (hashes checked; deploy/install.sh is the one install script).
+#   .venv      development: the project editable plus linters, tests and devtools (make test, demo)
+#   .venv-run  runtime only: what `make install` builds and `make run` / `make backup` use
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_VENV := .venv-run
+RUN_STAMP := $(RUN_VENV)/.installed
+SOURCES := $(shell find bot storage -name '*.py' 2>/dev/null)
+export PYTHON
 
-.PHONY: test lint run sandbox demo bench faults clean
+.PHONY: test lint install run backup sandbox demo bench faults lock check-install clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --upgrade pip >/dev/null
-	@$(BIN)/python -m pip install -q -e '.[dev]'
+$(STAMP): pyproject.toml requirements/dev.txt deploy/install.sh
+	@deploy/install.sh $(VENV) dev
 	@touch $(STAMP)
+
+$(RUN_STAMP): pyproject.toml requirements/runtime.txt deploy/install.sh $(SOURCES)
+	@deploy/install.sh $(RUN_VENV) runtime
+	@touch $(RUN_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot storage devtools tests bench
@@ -23,8 +32,13 @@ test: lint
 faults: $(STAMP)
 	$(BIN)/python -m pytest -q -m faults $(ARGS)
 
-run: $(STAMP)
-	$(BIN)/python -m bot run $(ARGS)
+install: $(RUN_STAMP)
+
+run: $(RUN_STAMP)
+	$(RUN_VENV)/bin/python -m bot run $(ARGS)
+
+backup: $(RUN_STAMP)
+	$(RUN_VENV)/bin/python -m bot backup $(ARGS)
 
 sandbox: $(STAMP)
 	$(BIN)/python -m devtools sandbox serve $(ARGS)
@@ -35,5 +49,20 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 
+# Refresh both lock files from PyPI (only PyPI: this machine's pip settings are left out).
+# Upgrade one package: make lock ARGS='--upgrade-package starlette'; all: ARGS=--upgrade.
+LOCK_FLAGS := -q --strip-extras --generate-hashes --allow-unsafe --index-url https://pypi.org/simple \
+	--no-emit-index-url --no-emit-find-links
+lock: $(STAMP)
+	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_CONSTRAINT= \
+		$(BIN)/pip-compile $(LOCK_FLAGS) $(ARGS) -o requirements/runtime.txt pyproject.toml
+	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_CONSTRAINT= \
+		$(BIN)/pip-compile $(LOCK_FLAGS) $(ARGS) --extra dev -c requirements/runtime.txt \
+		-o requirements/dev.txt pyproject.toml
+
+# CI: the runtime install as the Dockerfile and the systemd unit do it, in a fresh venv.
+check-install:
+	$(PYTHON) deploy/check_install.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RUN_VENV) .pytest_cache .mypy_cache .ruff_cache

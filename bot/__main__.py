@@ -36,15 +36,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from bot.backup import run_backup
+    from storage.backup import BackupError
+
+    settings = load_settings(read_environment(Path(args.env_file)), require_telegram=False)
+    dest = Path(args.dest) if args.dest else None
+    try:
+        path = run_backup(settings, dest, keep=args.keep)
+    except BackupError as exc:
+        print(f"backup: {exc}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Warung bot")
     parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("run", help="run the bot (Telegram + Midtrans listener)")
+    backup = commands.add_parser(
+        "backup", help="copy the database now, safe while the bot runs (prints the copy's path)"
+    )
+    backup.add_argument(
+        "dest", nargs="?", help="folder for the copies (default BACKUP_DIR, else data/backups)"
+    )
+    backup.add_argument("--keep", type=int, help="copies to keep (default BACKUP_KEEP, 7)")
 
     args = parser.parse_args(argv)
-    handlers = {"run": _cmd_run}
+    handlers = {"run": _cmd_run, "backup": _cmd_backup}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import gc
 import logging
+import resource
 import secrets
 import warnings
 from collections.abc import Awaitable
@@ -27,6 +28,14 @@ from bot.chat.customer import register as customer
 from bot.chat.seller import register as admin
 from bot.chat.seller.common import load_admins
 from bot.config import Secret, Settings
+from bot.connections import (
+    ConnectionLimits,
+    descriptors_in_use,
+    guarded_protocol,
+    plan_max_connections,
+    raise_descriptor_limit,
+)
+from bot.health import HealthCheck, TelegramWatch, watched_requests
 from bot.listener import create_web_app
 from bot.messages.outbox import OutboxSender
 from bot.messages.paycode import send_payment_code
@@ -103,6 +112,7 @@ class BotRuntime:
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self.port: int | None = None
+        self.telegram_watch = TelegramWatch()
 
     @property
     def listener_url(self) -> str:
@@ -123,9 +133,12 @@ class BotRuntime:
             read_timeout=self.midtrans_read_timeout,
         )
         self.midtrans = midtrans
+        request, updates_request = watched_requests(self.telegram_watch)
         application = (
             Application.builder()
             .token(settings.telegram_token.get())
+            .request(request)
+            .get_updates_request(updates_request)
             .base_url(settings.telegram_base_url)
             .base_file_url(settings.telegram_base_file_url)
             .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=WIB))
@@ -212,6 +225,14 @@ class BotRuntime:
             settings=self.settings,
             telegram_updates=feed_update if self.settings.telegram_webhook_url else None,
             is_running=lambda: application.running,
+            health=HealthCheck(
+                svc.store,
+                self.settings,
+                is_running=lambda: application.running,
+                clock=self.clock,
+                telegram=self.telegram_watch,
+                ask_telegram=application.bot.get_me,
+            ),
         )
         config = uvicorn.Config(
             web,
@@ -220,6 +241,9 @@ class BotRuntime:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            http=guarded_protocol(self._connection_limits()),
+            timeout_keep_alive=5,
+            h11_max_incomplete_event_size=16 * 1024,  # a request head larger than this: 400
         )
         self._server = uvicorn.Server(config)
         self._server_task = asyncio.create_task(self._server.serve())
@@ -233,6 +257,22 @@ class BotRuntime:
         logger.info(
             "listening on %s (Midtrans: %s)", self.listener_url, self.settings.notification_path
         )
+
+    def _connection_limits(self) -> ConnectionLimits:
+        """LISTEN_MAX_CONNECTIONS, lowered if the descriptor limit could not hold it with the
+        reserve the rest of the bot needs (bot.connections)."""
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = self.settings.listen_max_connections
+        allowed = plan_max_connections(wanted, soft, descriptors_in_use())
+        if allowed < wanted:
+            logger.warning(
+                "open-file limit %d allows %d listener connections, not LISTEN_MAX_CONNECTIONS=%d:"
+                " raise LimitNOFILE (systemd) or ulimit -n",
+                soft,
+                allowed,
+                wanted,
+            )
+        return ConnectionLimits(allowed, self.settings.request_timeout.total_seconds())
 
     async def _announce(self, svc: Services) -> None:
         """Command menus; and a claim code when the shop has no admin yet."""
@@ -305,6 +345,7 @@ async def run_forever(settings: Settings) -> None:
     """`python -m bot run`: start everything and stop cleanly on Ctrl-C or SIGTERM."""
     import signal
 
+    raise_descriptor_limit()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

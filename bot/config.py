@@ -92,6 +92,13 @@ class Settings:
     reconcile_interval: timedelta = timedelta(seconds=60)
     reconcile_grace: timedelta = timedelta(minutes=5)
     log_level: str = "INFO"
+    # Operations (issue 15): hostile connections, health, backups.
+    request_timeout: timedelta = timedelta(seconds=10)
+    listen_max_connections: int = 256
+    health_outbox_max_age: timedelta = timedelta(minutes=10)
+    health_telegram_max_silence: timedelta = timedelta(minutes=2)
+    backup_dir: Path | None = None  # None: "backups" next to the database file
+    backup_keep: int = 7
 
     @property
     def notification_url(self) -> str | None:
@@ -327,6 +334,28 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
             env, "RECONCILE_GRACE", parse_duration, "5m", defaults.reconcile_grace
         ),
         log_level=_read(env, "LOG_LEVEL", _parse_log_level, "INFO", defaults.log_level),
+        request_timeout=_read(
+            env, "REQUEST_TIMEOUT", _parse_request_timeout, "10s", defaults.request_timeout
+        ),
+        listen_max_connections=_read(
+            env,
+            "LISTEN_MAX_CONNECTIONS",
+            _parse_positive_int,
+            "256",
+            defaults.listen_max_connections,
+        ),
+        health_outbox_max_age=_read(
+            env, "HEALTH_OUTBOX_MAX_AGE", parse_duration, "10m", defaults.health_outbox_max_age
+        ),
+        health_telegram_max_silence=_read(
+            env,
+            "HEALTH_TELEGRAM_MAX_SILENCE",
+            parse_duration,
+            "2m",
+            defaults.health_telegram_max_silence,
+        ),
+        backup_dir=_read(env, "BACKUP_DIR", Path, "data/backups", defaults.backup_dir),
+        backup_keep=_read(env, "BACKUP_KEEP", _parse_positive_int, "7", defaults.backup_keep),
     )
 
 
@@ -341,6 +370,13 @@ def _parse_reconcile_interval(text: str) -> timedelta:
     value = parse_duration(text)
     if value < timedelta(seconds=1):
         raise ValueError("must be at least 1s")
+    return value
+
+
+def _parse_request_timeout(text: str) -> timedelta:
+    value = parse_duration(text)
+    if not timedelta(seconds=1) <= value <= timedelta(minutes=5):
+        raise ValueError("must be between 1s and 5m")
     return value
 
 

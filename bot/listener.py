@@ -10,6 +10,7 @@ One log line per refused request says why, never with the body or a secret.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hmac
 import json
@@ -24,7 +25,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.config import Settings
+from bot.health import HealthCheck
 from bot.payments.service import PaymentService
+from bot.rules.clock import Clock, utc_now
 from storage import Store
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,10 @@ class _TooLarge(Exception):
     pass
 
 
+class _TooSlow(Exception):
+    pass
+
+
 def create_web_app(
     *,
     payments: PaymentService,
@@ -45,9 +52,15 @@ def create_web_app(
     settings: Settings,
     telegram_updates: Callable[[dict[str, Any]], Awaitable[None]] | None,
     is_running: Callable[[], bool],
+    health: HealthCheck | None = None,
+    clock: Clock = utc_now,
 ) -> ASGIApp:
-    """The listener's routes. ``telegram_updates`` is None in polling mode (route answers 404)."""
-    notification = NotificationEndpoint(payments)
+    """The listener's routes. ``telegram_updates`` is None in polling mode (route answers 404).
+    ``health`` answers /healthz; by default it checks the bot, the database and the outbox."""
+    if health is None:
+        health = HealthCheck(store, settings, is_running=is_running, clock=clock)
+    body_timeout = settings.request_timeout.total_seconds()
+    notification = NotificationEndpoint(payments, body_timeout=body_timeout)
 
     async def telegram(request: Request) -> Response:
         if telegram_updates is None:
@@ -59,10 +72,13 @@ def create_web_app(
             _refused(request, 403, "wrong or missing secret token")
             return _answer(403, "forbidden")
         try:
-            body = await _read_limited(request.scope, request.receive, UPDATE_LIMIT)
+            body = await _read_limited(request.scope, request.receive, UPDATE_LIMIT, body_timeout)
         except _TooLarge:
             _refused(request, 413, "update over 1 MiB")
             return _answer(413, "too_large")
+        except _TooSlow:
+            _refused(request, 408, "body not received in time")
+            return _answer(408, "timeout")
         except ClientDisconnect:
             return Response(status_code=400)
         try:
@@ -80,12 +96,10 @@ def create_web_app(
         return _answer(200, "ok")
 
     async def healthz(request: Request) -> Response:
-        database = await store.ping()
-        bot = bool(is_running())
-        ok = database and bot
-        return JSONResponse(
-            {"ok": ok, "database": database, "bot": bot}, status_code=200 if ok else 503
-        )
+        report = await health.check()
+        if not report.ok:
+            logger.warning("health: %s", "; ".join(report.body["reasons"]))
+        return JSONResponse(report.body, status_code=200 if report.ok else 503)
 
     app = Starlette(
         routes=[
@@ -106,15 +120,20 @@ class NotificationEndpoint:
     soon as the body passes it), otherwise what ``PaymentService.handle_notification`` decides.
     """
 
-    def __init__(self, payments: PaymentService) -> None:
+    def __init__(self, payments: PaymentService, *, body_timeout: float = 10.0) -> None:
         self._payments = payments
+        self._body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            body = await _read_limited(scope, receive, NOTIFICATION_LIMIT)
+            body = await _read_limited(scope, receive, NOTIFICATION_LIMIT, self._body_timeout)
         except _TooLarge:
             _log_refused(scope, 413, "body over 64 KiB")
             await _send_answer(send, 413, "too_large")
+            return
+        except _TooSlow:
+            _log_refused(scope, 408, "body not received in time")
+            await _send_answer(send, 408, "timeout")
             return
         except ClientDisconnect:
             return  # Midtrans gave up on this one; it sends it again
@@ -141,12 +160,22 @@ class NotificationsFirst:
             await self._app(scope, receive, send)
 
 
-async def _read_limited(scope: Scope, receive: Receive, limit: int) -> bytes:
+async def _read_limited(scope: Scope, receive: Receive, limit: int, deadline: float) -> bytes:
     """The body; _TooLarge as soon as it is known to pass ``limit`` (from Content-Length or
-    while reading), ClientDisconnect if the sender went away."""
+    while reading), _TooSlow if it has not all arrived within ``deadline`` seconds (a sender
+    trickling a byte now and then would otherwise hold the connection for ever),
+    ClientDisconnect if the sender went away."""
     declared = _header(scope, b"content-length")
     if declared.isdigit() and int(declared) > limit:
         raise _TooLarge
+    try:
+        async with asyncio.timeout(deadline):
+            return await _read_body(receive, limit)
+    except TimeoutError:
+        raise _TooSlow from None
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     more = True

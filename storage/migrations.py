@@ -158,14 +158,24 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
-    """Bring ``conn`` up to ``target``, one transaction per step; returns the version reached."""
+class SchemaTooNew(RuntimeError):
+    """The file was written by a newer bot: an older one must not touch it (a downgrade)."""
+
+
+def refuse_newer(conn: sqlite3.Connection) -> int:
+    """The file's schema version; SchemaTooNew if this bot does not know it."""
     current = schema_version(conn)
     if current > LATEST_VERSION:
-        raise RuntimeError(
+        raise SchemaTooNew(
             f"database schema version {current} is newer than this bot ({LATEST_VERSION}); "
-            "upgrade the bot"
+            "upgrade the bot (git pull, make install) or restore a backup made by this version"
         )
+    return current
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
+    """Bring ``conn`` up to ``target``, one transaction per step; returns the version reached."""
+    current = refuse_newer(conn)
     for version in range(current + 1, target + 1):
         script = MIGRATIONS[version - 1]
         conn.execute("BEGIN")

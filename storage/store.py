@@ -25,7 +25,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
-from storage.migrations import LATEST_VERSION, migrate
+from storage.migrations import LATEST_VERSION, migrate, refuse_newer
 from storage.tx import Tx
 
 P = ParamSpec("P")
@@ -135,6 +135,7 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 def _prepare(conn: sqlite3.Connection, target_version: int) -> None:
+    refuse_newer(conn)  # before anything is changed in a file of a newer bot
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -101,24 +101,3 @@ async def test_telegram_route_is_off_in_polling_mode(tmp_path: Path) -> None:
         url = w.url + w.settings.telegram_webhook_path
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
         assert (await w.http.post(url, json=UPDATE, headers=headers)).status_code == 404
-
-
-async def test_healthz(tmp_path: Path) -> None:
-    running = [True]
-    async with payment_world(tmp_path, is_running=lambda: running[0]) as w:
-        answer = await w.http.get(w.url + "/healthz")
-        assert (answer.status_code, answer.json()) == (
-            200,
-            {"ok": True, "database": True, "bot": True},
-        )
-        running[0] = False
-        answer = await w.http.get(w.url + "/healthz")
-        assert (answer.status_code, answer.json()) == (
-            503,
-            {"ok": False, "database": True, "bot": False},
-        )
-        running[0] = True
-        await w.outbox.stop()
-        await w.store.close()
-        answer = await w.http.get(w.url + "/healthz")
-        assert (answer.status_code, answer.json()["database"]) == (503, False)

@@ -47,10 +47,19 @@ async def test_older_file_upgrades_in_place_keeping_data(tmp_path: Path) -> None
 async def test_newer_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE future_things (x)")
+    conn.execute("INSERT INTO future_things VALUES (1)")
     conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    conn.commit()
     conn.close()
     with pytest.raises(RuntimeError, match="newer than this bot"):
         await Store.open(path)
+    # Left as it was: same version, same data, not even switched to WAL.
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION + 1
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert conn.execute("SELECT x FROM future_things").fetchall() == [(1,)]
+    conn.close()
 
 
 async def test_a_failing_transaction_leaves_nothing(tmp_path: Path) -> None:

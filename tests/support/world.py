@@ -164,6 +164,7 @@ async def payment_world(
             settings=settings,
             telegram_updates=take if take_updates else None,
             is_running=is_running,
+            clock=clock,
         )
         url = await stack.enter_async_context(serve_app(app))
         sandbox.notification_url = url + settings.notification_path

@@ -1,0 +1,167 @@
+"""What can be checked here of the files that deploy the bot (issue 15, items 8-10, 12).
+
+Images cannot be built on these machines and systemd does not run in them, so: the lock files and
+the install script are checked as pip will read them (and CI runs the script in a fresh venv:
+``make check-install``); compose.yaml is parsed; the Caddyfile goes through ``caddy adapt`` where
+Caddy is installed (Debian's ``caddy`` package) and a structural check everywhere; the systemd
+unit through ``systemd-analyze verify`` where it exists, and its settings are read.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS = Settings(telegram_token=None)  # type: ignore[arg-type]
+DEV_ONLY = {"ruff", "mypy", "pytest", "pytest-asyncio", "hypothesis", "python-multipart"}
+
+
+def pins(lock: str) -> dict[str, str]:
+    text = (ROOT / "requirements" / lock).read_text()
+    return {m[0].lower(): m[1] for m in re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", text, re.M)}
+
+
+def requirement_name(spec: str) -> str:
+    return re.split(r"[\[<>=!~ ;]", spec, maxsplit=1)[0].lower()
+
+
+def test_lock_files_pin_everything_with_hashes() -> None:
+    for lock in ("runtime.txt", "dev.txt"):
+        text = (ROOT / "requirements" / lock).read_text()
+        entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n#\n", 1)[1])
+        for entry in entries:
+            if entry.startswith("#") or not entry.strip():
+                continue
+            assert "==" in entry and "--hash=sha256:" in entry, (lock, entry[:80])
+        assert "file://" not in text and "/work/" not in text  # nothing of this machine
+
+
+def test_runtime_lock_holds_the_runtime_dependencies_and_no_development_tools() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime, dev = pins("runtime.txt"), pins("dev.txt")
+    for spec in project["dependencies"]:
+        assert requirement_name(spec) in runtime, spec
+    assert not DEV_ONLY & runtime.keys()
+    for spec in project["optional-dependencies"]["dev"]:
+        assert requirement_name(spec) in dev, spec
+    # One version of each package in both: the dev lock is compiled against the runtime one.
+    assert {name: dev[name] for name in runtime} == runtime
+    assert "python-multipart" in {
+        requirement_name(s) for s in project["optional-dependencies"]["devtools"]
+    }
+
+
+def test_install_script_installs_from_the_lock_with_hashes() -> None:
+    script = ROOT / "deploy" / "install.sh"
+    assert os.access(script, os.X_OK)
+    text = script.read_text()
+    assert "--require-hashes" in text and "requirements/$kind.txt" in text
+    makefile = (ROOT / "Makefile").read_text()
+    assert "deploy/install.sh $(VENV) dev" in makefile
+    assert "deploy/install.sh $(RUN_VENV) runtime" in makefile
+    run = r"^run: \$\(RUN_STAMP\)\n\t\$\(RUN_VENV\)/bin/python -m bot run"
+    assert re.search(run, makefile, re.M)
+    assert "make check-install" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_dockerfile() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    base = re.search(r"^FROM python:(\d+\.\d+)-slim", text, re.M)
+    assert base, "a slim Python base image"
+    lock = (ROOT / "requirements" / "runtime.txt").read_text()
+    lock_python = re.search(r"with Python (\d+\.\d+)", lock)
+    assert lock_python and base[1] == lock_python[1]  # the lock was compiled for that Python
+    assert re.search(r"^RUN deploy/install.sh \S+ runtime", text, re.M)
+    user = re.search(r"^USER (\S+)", text, re.M)
+    assert user and user[1] not in {"root", "0"}
+    assert re.search(r'^VOLUME \["/data"\]', text, re.M)
+    assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", text, re.M)
+    copied = re.findall(r"^COPY (\S+)", text, re.M)
+    for path in copied:
+        assert (ROOT / path.rstrip("/")).exists(), path
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".env" in ignored and ".venv" in ignored  # secrets and venvs stay out of the image
+
+
+def test_compose_file_has_the_two_profiles() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    bot, caddy = compose["services"]["bot"], compose["services"]["caddy"]
+    assert "profiles" not in bot  # starts in both ways
+    assert caddy["profiles"] == ["domain"]
+    assert any(v.endswith(":/data") for v in bot["volumes"])
+    assert bot["environment"]["DATABASE_PATH"].startswith("/data/")
+    assert bot["ulimits"]["nofile"]["soft"] >= 65536
+    assert "ports" not in bot  # only Caddy is public
+    assert set(caddy["ports"]) == {"80:80", "443:443"}
+    caddyfile = next(v for v in caddy["volumes"] if "Caddyfile" in v).split(":")[0]
+    assert (ROOT / caddyfile).is_file()
+    assert "${DOMAIN" in (ROOT / "compose.yaml").read_text()
+    port = bot["environment"]["LISTEN_PORT"]
+    assert f"bot:{port}" in (ROOT / "deploy" / "Caddyfile").read_text()
+
+
+def test_caddyfile_routes_the_bot_paths() -> None:
+    text = (ROOT / "deploy" / "Caddyfile").read_text()
+    route = re.search(r"@bot path (.+)", text)
+    assert route
+    assert set(route[1].split()) == {DEFAULTS.notification_path, DEFAULTS.telegram_webhook_path}
+    assert "reverse_proxy bot:8080" in text and "{$DOMAIN}" in text
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    for path in (DEFAULTS.notification_path, DEFAULTS.telegram_webhook_path):
+        assert f"location = {path} {{ proxy_pass http://127.0.0.1:8080; }}" in nginx
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        return  # the structural checks above are what can be done without Caddy
+    done = subprocess.run(
+        [caddy, "adapt", "--config", str(ROOT / "deploy" / "Caddyfile"), "--adapter", "caddyfile"],
+        env={**os.environ, "DOMAIN": "warung.example.com"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "warung.example.com" in done.stdout and "/midtrans/notification" in done.stdout
+
+
+def test_systemd_unit() -> None:
+    path = ROOT / "deploy" / "warung-bot.service"
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(path)
+    assert unit["Unit"]["Wants"] == "network-online.target"
+    assert "network-online.target" in unit["Unit"]["After"]
+    service = unit["Service"]
+    assert service["Restart"] == "on-failure"
+    assert float(service["RestartSec"]) > 0
+    assert int(service["LimitNOFILE"]) >= 65536
+    assert service["User"] not in {"root", "0"}
+    assert service["ExecStart"].endswith(".venv-run/bin/python -m bot run")
+    assert service["ReadWritePaths"].endswith("/data")
+    assert unit["Install"]["WantedBy"] == "multi-user.target"
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        return
+    done = subprocess.run([analyze, "verify", str(path)], capture_output=True, text=True)
+    problems = [
+        line
+        for line in done.stderr.splitlines()
+        if line.strip() and "is not executable" not in line and "No such file" not in line
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize("name", ["REQUEST_TIMEOUT", "LISTEN_MAX_CONNECTIONS", "BACKUP_KEEP"])
+def test_new_settings_are_documented(name: str) -> None:
+    assert f"\n{name}=" in (ROOT / ".env.example").read_text()
+    assert f"`{name}`" in (ROOT / "README.md").read_text()
