@@ -39,7 +39,8 @@ async def test_oversized_notifications_are_refused_before_reading(world: World) 
 
     answer = await world.http.post(world.notification_url, content=chunks())
     assert answer.status_code == 413
-    assert await world.store.run(Tx.payment_events) == []
+    rows = await world.store.run(Tx.payment_events)
+    assert [e.transaction_status for e in rows] == ["pending"]  # only the charge's own
     assert (await world.get(order.id)).status == OrderStatus.AWAITING_PAYMENT
 
 

@@ -75,9 +75,13 @@ class World:
         return self.url + self.settings.notification_path
 
     async def order(self, kopi: int = 2, roti: int = 0, **kw: Any) -> Order:
-        """An order of Kopi susu (and Roti bakar) with a real charge at the sandbox."""
+        """An order of Kopi susu (and Roti bakar) with a real charge at the sandbox, once the
+        "pending" notification that every charge brings has been answered."""
         items = [(p, n) for p, n in ((self.kopi, kopi), (self.roti, roti)) if n]
-        return await place_order(self.store, self.midtrans, items, now=self.clock(), **kw)
+        order = await place_order(self.store, self.midtrans, items, now=self.clock(), **kw)
+        if order.charge is not None:
+            await pending_answered(self.sandbox, order.id)
+        return order
 
     async def get(self, order_id: str) -> Order:
         order = await self.store.run(Tx.order, order_id)
@@ -107,6 +111,18 @@ class World:
 
     def texts(self, chat: int) -> list[str]:
         return [m.text for m in self.standin.messages(chat)]
+
+
+async def pending_answered(sandbox: MidtransSandbox, order_id: str, timeout: float = 5.0) -> None:
+    """Wait until the sandbox's "pending" notification for ``order_id`` got its answer."""
+    deadline = utc_now() + timedelta(seconds=timeout)
+    while not any(
+        d.notification["order_id"] == order_id and d.notification["transaction_status"] == "pending"
+        for d in sandbox.deliveries
+    ):
+        if utc_now() > deadline:
+            raise AssertionError(f"no pending notification for {order_id} was answered")
+        await asyncio.sleep(0.005)
 
 
 @asynccontextmanager
