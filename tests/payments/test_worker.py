@@ -63,7 +63,10 @@ async def test_a_paid_order_is_applied_in_another_process(harness: Harness) -> N
     events = await harness.store.run(Tx.payment_events, order.id)
     notified = [e.outcome for e in events if e.source == "notification"]
     # The charge's own pending notification first (recorded, nothing to confirm), then:
-    assert notified == [Outcome.NO_CHANGE, Outcome.CONFIRMED]  # the default: confirmed with Get Status, then applied
+    assert notified == [
+        Outcome.NO_CHANGE,
+        Outcome.CONFIRMED,
+    ]  # the default: confirmed with Get Status, then applied
     assert [e.source for e in events if e.applied] == ["status_check"]
     assert harness.standin.violations == []
 

@@ -234,7 +234,9 @@ def order_markup(order: Order, lang: str, back: tuple[str, int]) -> InlineKeyboa
 
 async def _load(context: Context, order_id: str) -> tuple[Order | None, list[Any], list[Any]]:
     def work(tx: Tx) -> tuple[Order | None, list[Any], list[Any]]:
-        return tx.order(order_id), tx.history(order_id), tx.payment_events(order_id)
+        # Only what Midtrans signed: a forged POST must not change what the seller reads.
+        events = tx.payment_events(order_id, verified_only=True)
+        return tx.order(order_id), tx.history(order_id), events
 
     return await services(context).store.run(work)
 
