@@ -203,6 +203,7 @@ class Delivery:
     notification: dict[str, Any]
     url: str | None = None
     attempt: int = 0  # 0 the first sending, 1.. Midtrans' retries
+    seconds: float = 0.0  # how long the receiver took to answer
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -390,6 +391,7 @@ class MidtransSandbox:
     async def _deliver(self, url: str | None, body: dict[str, Any], attempt: int) -> Delivery:
         status: int | None = None
         sent = False
+        started = time.monotonic()
         if url is not None:
             sent = True
             try:
@@ -398,7 +400,8 @@ class MidtransSandbox:
                 status = response.status_code
             except httpx.HTTPError as exc:
                 logger.warning("notification for %s to %s failed: %r", body["order_id"], url, exc)
-        delivery = Delivery(status is not None and 200 <= status < 300, status, body, url, attempt)
+        ok = status is not None and 200 <= status < 300
+        delivery = Delivery(ok, status, body, url, attempt, time.monotonic() - started)
         self.deliveries.append(delivery)
         if sent and self.notification_retry_scale is not None and attempt < retries_for(status):
             self._spawn(self._retry(url, body, attempt + 1))

@@ -471,9 +471,7 @@ class Tx:
         ).fetchall()
         return [self._order(row) for row in rows]
 
-    def check_times(
-        self, statuses: Sequence[str]
-    ) -> list[tuple[str, datetime, datetime | None]]:
+    def check_times(self, statuses: Sequence[str]) -> list[tuple[str, datetime, datetime | None]]:
         """(id, created_at, last_checked_at) of every order in ``statuses``, least recently
         checked first: what the status poller needs to choose whom to ask, in one query."""
         marks = ", ".join("?" for _ in statuses)

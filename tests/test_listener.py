@@ -123,3 +123,24 @@ async def test_healthz(tmp_path: Path) -> None:
         await w.store.close()
         answer = await w.http.get(w.url + "/healthz")
         assert (answer.status_code, answer.json()["database"]) == (503, False)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 60_000,  # deep enough to exhaust the JSON parser's recursion
+        b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
+        b'{"order_id": "WB-\\ud800", "status_code": "200", "gross_amount": "1.00"}',
+        b'{"order_id": "x", "note": {"deep": "\\udfff"}}',
+    ],
+    ids=["deep-list", "deep-object", "lone-surrogate", "nested-surrogate"],
+)
+async def test_bodies_that_crash_a_parser_are_400_with_one_log_line(
+    world: World, caplog: pytest.LogCaptureFixture, raw: bytes
+) -> None:
+    with caplog.at_level(logging.INFO, logger="bot"):
+        answer = await world.http.post(world.notification_url, content=raw)
+    assert answer.status_code == 400
+    lines = [r for r in caplog.records if r.name.startswith("bot")]
+    assert len(lines) == 1 and "400" in lines[0].getMessage()
+    assert await world.store.run(Tx.payment_events) == []

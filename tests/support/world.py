@@ -138,6 +138,7 @@ async def payment_world(
     take_updates: bool = True,
     is_running: Callable[[], bool] = lambda: True,
     db_name: str = "warung.db",
+    settings_changes: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[World]:
     clock = FakeClock()
     standin = TelegramStandin(token=TOKEN)
@@ -165,6 +166,7 @@ async def payment_world(
             reversal_window=reversal_window,
             reconcile_grace=timedelta(seconds=30),
         )
+        settings = dataclasses.replace(settings, **dict(settings_changes or {}))
         store = await Store.open(settings.database_path)
         stack.push_async_callback(store.close)
         midtrans = MidtransClient(SERVER_KEY, base_url=sandbox_url, retry_backoff=0.01)
