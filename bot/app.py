@@ -41,6 +41,7 @@ from bot.messages.outbox import OutboxSender
 from bot.messages.paycode import send_payment_code
 from bot.messages.pushes import SEND_PAYMENT_CODE
 from bot.payments.midtrans import MidtransClient
+from bot.payments.polling import StatusPoller
 from bot.payments.reconcile import schedule as schedule_reconciliation
 from bot.payments.service import PaymentService
 from bot.payments.worker import PaymentWorker
@@ -111,6 +112,7 @@ class BotRuntime:
         self.payment_worker: PaymentWorker | None = None
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
+        self._poller_task: asyncio.Task[None] | None = None
         self.port: int | None = None
         self.telegram_watch = TelegramWatch()
 
@@ -210,6 +212,8 @@ class BotRuntime:
             schedule_reconciliation(
                 application.job_queue, svc.payments, store, settings, clock=self.clock
             )
+        poller = StatusPoller(svc.payments, store, settings, clock=self.clock)
+        self._poller_task = asyncio.create_task(poller.run(), name="status-poller")
         await self._announce(svc)
 
     async def _start_listener(self, svc: Services) -> None:
@@ -299,6 +303,10 @@ class BotRuntime:
 
     async def stop(self) -> None:
         application = self.application
+        if self._poller_task is not None:
+            self._poller_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller_task
         if self.outbox is not None:
             await self.outbox.stop()
         if application is not None:

@@ -88,7 +88,7 @@ class Settings:
     max_pending_orders: int = 3
     confirm_notifications: bool = True
     payment_worker: bool = True
-    reversal_window: timedelta = timedelta(seconds=90)
+    reversal_window: timedelta = timedelta(minutes=5)
     reconcile_interval: timedelta = timedelta(seconds=60)
     reconcile_grace: timedelta = timedelta(minutes=5)
     log_level: str = "INFO"
@@ -99,6 +99,9 @@ class Settings:
     health_telegram_max_silence: timedelta = timedelta(minutes=2)
     backup_dir: Path | None = None  # None: "backups" next to the database file
     backup_keep: int = 7
+    notification_deadline: timedelta = timedelta(seconds=5)
+    status_poll_interval: timedelta = timedelta(seconds=15)
+    status_check_rate: int = 5
 
     @property
     def notification_url(self) -> str | None:
@@ -325,7 +328,7 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
         ),
         payment_worker=_read(env, "PAYMENT_WORKER", _parse_bool, "true", defaults.payment_worker),
         reversal_window=_read(
-            env, "REVERSAL_WINDOW", parse_duration, "90s", defaults.reversal_window
+            env, "REVERSAL_WINDOW", parse_duration, "5m", defaults.reversal_window
         ),
         reconcile_interval=_read(
             env, "RECONCILE_INTERVAL", _parse_reconcile_interval, "60s", defaults.reconcile_interval
@@ -356,7 +359,38 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
         ),
         backup_dir=_read(env, "BACKUP_DIR", Path, "data/backups", defaults.backup_dir),
         backup_keep=_read(env, "BACKUP_KEEP", _parse_positive_int, "7", defaults.backup_keep),
+        notification_deadline=_read(
+            env,
+            "NOTIFICATION_DEADLINE",
+            _parse_notification_deadline,
+            "5s",
+            defaults.notification_deadline,
+        ),
+        status_poll_interval=_read(
+            env,
+            "STATUS_POLL_INTERVAL",
+            _parse_reconcile_interval,
+            "15s",
+            defaults.status_poll_interval,
+        ),
+        status_check_rate=_read(
+            env, "STATUS_CHECK_RATE", _parse_status_check_rate, "5", defaults.status_check_rate
+        ),
     )
+
+
+def _parse_notification_deadline(text: str) -> timedelta:
+    value = parse_duration(text)
+    if not timedelta(seconds=1) <= value <= timedelta(seconds=14):
+        raise ValueError("must be between 1s and 14s (Midtrans waits 15 s for an answer)")
+    return value
+
+
+def _parse_status_check_rate(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 50:
+        raise ValueError("must be a whole number of Get Status calls per second, 1 to 50")
+    return value
 
 
 def _parse_shop_name(text: str) -> str:

@@ -1,10 +1,15 @@
 """A local stand-in for the Midtrans Core API, for the Indomaret flow only.
 
-It answers charge, Get Status, cancel and expire the way Midtrans does, and adds control
-endpoints under /_sandbox that play the customer and the cashier: settle, expire, deny (a
-reversal), cancel, or re-send pending, each followed by a correctly signed notification.
-Injected faults (slow or failing answers, optionally after the charge was created) let tests
-and demos reproduce "Midtrans created it but we never heard back".
+It answers charge, Get Status, cancel and expire the way Midtrans does, unkind parts included:
+error codes in the JSON body under HTTP 200 (406 on charge, 412 on cancel), 407 from Get Status
+after expiry, a "pending" notification sent right after each charge (so it may arrive before the
+charge answer is handled), order ids usable again after cancel or expire, no ``fraud_status``
+in Indomaret notifications, and the documented checks on email, item ids and names, integer
+amounts and ``order_time``. Control endpoints under /_sandbox play the customer and the cashier:
+settle, expire, deny (a reversal), cancel, or re-send pending, each followed by a correctly
+signed notification. Injected faults (slow answers, 429, 402, 410, 411, 413, 5xx, optionally
+after the charge was created) let tests and demos reproduce what real Midtrans does on a bad
+day; notifications can be switched off, and failed ones retried on Midtrans' schedule, scaled.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ import json
 import logging
 import re
 import secrets
+import ssl
+import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -42,7 +49,7 @@ INDOMARET_RANGE = (10_000, 5_000_000)
 _ORDER_ID = re.compile(r"[A-Za-z0-9\-_~.]{1,50}")
 _UNITS = {"second": 1, "minute": 60, "hour": 3_600, "day": 86_400}
 _EXPIRY_RANGE = (timedelta(seconds=20), timedelta(days=180))
-# Get Status and notification status_code for each transaction_status.
+# Notification status_code for each transaction_status.
 _STATE_CODES = {
     "pending": "201",
     "settlement": "200",
@@ -50,6 +57,48 @@ _STATE_CODES = {
     "deny": "202",
     "cancel": "202",
 }
+# Get Status answers differ: an expired transaction answers 407, a cancelled one 200.
+_STATUS_CODES = {**_STATE_CODES, "expire": "407", "cancel": "200"}
+# Statuses after which the order id may be charged again.
+_REUSABLE = frozenset({"cancel", "expire"})
+# Midtrans' retry schedule for a notification that did not get a 2xx (seconds after the first).
+RETRY_SCHEDULE = (120.0, 600.0, 1_800.0, 5_400.0, 12_600.0)
+# Customer email as Midtrans validates it for Indomaret (its documented pattern; lower case).
+_EMAIL_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
+_EMAIL = re.compile(
+    rf"^$|^{_EMAIL_ATOM}+(\.{_EMAIL_ATOM}+)*@({_EMAIL_ATOM}+(\.{_EMAIL_ATOM}+)+"
+    r"|\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\])$"
+)
+_ORDER_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}")
+ITEM_ID_MAX = 50
+ITEM_NAME_MAX = 50
+MAX_OVERRIDE_URLS = 2
+# Messages of the error codes a fault can inject (the body carries the code).
+FAULT_MESSAGES = {
+    "402": "Payment channel is not activated.",
+    "410": "Merchant account is deactivated. Please contact Midtrans support.",
+    "411": "Token id is missing, invalid, or timed out.",
+    "413": "The request cannot be processed due to syntax error in the request body.",
+    "429": "Too many requests, please try again later.",
+}
+
+
+def retries_for(status: int | None) -> int:
+    """How many times Midtrans retries a notification answered with ``status`` (None: no
+    answer at all, a timeout or a refused connection)."""
+    if status is None:
+        return 5
+    if 200 <= status < 300 or 301 <= status <= 303:
+        return 0
+    if status == 500:
+        return 1
+    if status == 503:
+        return 4
+    if status in (400, 404):
+        return 2
+    return 5
+
+
 # action -> (new transaction_status, statuses it may be applied to)
 ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "settle": ("settlement", frozenset({"pending", "settlement"})),
@@ -83,13 +132,11 @@ def _amount_text(amount: int) -> str:
 
 
 def _whole(value: object) -> int | None:
-    """A JSON number that is a whole amount, else None."""
+    """A JSON integer, else None: Midtrans wants IDR amounts without decimals (not 25000.0)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     return None
 
 
@@ -104,6 +151,7 @@ class SandboxTransaction:
     expiry_time: datetime
     notification_url: str | None
     transaction_status: str = "pending"
+    extra_notification_url: str | None = None  # the second X-Override-Notification URL
     settlement_time: datetime | None = None
     approval_code: str | None = None
 
@@ -114,6 +162,8 @@ class Fault:
 
     With `create_before_failing` the request is carried out first (the charge exists) and the
     slow or failed answer comes after. `paths` are fnmatch patterns; empty means every API path.
+    `fail_status` is the Midtrans code in the body; the HTTP status is `http_status`, by default
+    the code itself for 5xx and 429, and 200 for the other 4xx codes, as Midtrans answers them.
     """
 
     delay_seconds: float = 0.0
@@ -121,6 +171,14 @@ class Fault:
     times: int = 1
     create_before_failing: bool = False
     paths: tuple[str, ...] = ()
+    http_status: int | None = None
+
+    @property
+    def answer_status(self) -> int:
+        code = self.fail_status or 200
+        if self.http_status is not None:
+            return self.http_status
+        return code if code >= 500 or code in (401, 429) else 200
 
     def matches(self, path: str) -> bool:
         return self.times > 0 and (
@@ -134,6 +192,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived (monotonic seconds)
 
 
 @dataclass(frozen=True)
@@ -144,6 +203,8 @@ class Delivery:
     status: int | None
     notification: dict[str, Any]
     url: str | None = None
+    attempt: int = 0  # 0 the first sending, 1.. Midtrans' retries
+    seconds: float = 0.0  # how long the receiver took to answer
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -180,7 +241,13 @@ class MidtransSandbox:
         merchant_id: str = "G000000000",
         active_stores: tuple[str, ...] = STORES,
         notification_timeout: float = 15.0,
+        notification_retry_scale: float | None = None,
+        pending_notification: bool = True,
     ) -> None:
+        """``notification_retry_scale`` turns on Midtrans' retries of failed notifications, on
+        its schedule times the scale (1.0 is real time: 2 min, 10 min...; 0.001 makes the first
+        retry come after 0.12 s). Off by default: without retries the bot must cope alone.
+        ``pending_notification`` sends "pending" right after each charge, as Midtrans does."""
         if not server_key:
             raise ValueError("the sandbox needs a server key")
         if not 6 <= payment_code_digits <= 30:
@@ -191,6 +258,11 @@ class MidtransSandbox:
         self.merchant_id = merchant_id
         self.active_stores = tuple(s.lower() for s in active_stores)
         self.notification_timeout = notification_timeout
+        self.notification_retry_scale = notification_retry_scale
+        self.pending_notification = pending_notification
+        self.notifications_enabled = True
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tls_context: ssl.SSLContext | None = None
         self.transactions: dict[str, SandboxTransaction] = {}
         self.charge_requests: list[Any] = []
         self.requests: list[RecordedRequest] = []
@@ -210,6 +282,7 @@ class MidtransSandbox:
                     methods=["POST"],
                 ),
                 Route("/_sandbox/faults", self._faults_route, methods=["POST", "DELETE"]),
+                Route("/_sandbox/notifications", self._notifications_route, methods=["POST"]),
             ]
         )
 
@@ -223,12 +296,16 @@ class MidtransSandbox:
         times: int = 1,
         create_before_failing: bool = False,
         paths: tuple[str, ...] | list[str] = (),
+        http_status: int | None = None,
     ) -> Fault:
         if delay_seconds < 0 or times < 1:
             raise ValueError("delay_seconds must be >= 0 and times >= 1")
-        if fail_status is not None and not 100 <= fail_status <= 599:
-            raise ValueError("fail_status must be an HTTP status")
-        fault = Fault(delay_seconds, fail_status, times, create_before_failing, tuple(paths))
+        for status in (fail_status, http_status):
+            if status is not None and not 100 <= status <= 599:
+                raise ValueError("fail_status and http_status must be HTTP statuses")
+        fault = Fault(
+            delay_seconds, fail_status, times, create_before_failing, tuple(paths), http_status
+        )
         self.faults.append(fault)
         return fault
 
@@ -298,22 +375,66 @@ class MidtransSandbox:
             return Delivery(False, None, self.notification_for(order_id))
         return await self.notify(order_id)
 
-    async def notify(self, order_id: str) -> Delivery:
-        """POST the current-state notification to the transaction's notification URL."""
+    def set_notifications(self, enabled: bool) -> None:
+        """Switch notifications off (a bot without a public URL never hears any) or on."""
+        self.notifications_enabled = enabled
+
+    async def notify(self, order_id: str, transaction_status: str | None = None) -> Delivery:
+        """POST the current-state notification to the transaction's notification URL (and the
+        second override URL, when the charge named one). Retried on Midtrans' schedule when
+        retries are on; nothing is sent while notifications are switched off."""
         tx = self._get(order_id)
-        body = self.notification_for(order_id)
-        url = tx.notification_url
+        body = self.notification_for(order_id, transaction_status)
+        url = tx.notification_url if self.notifications_enabled else None
+        if url is not None and tx.extra_notification_url:
+            self._spawn(self._deliver(tx.extra_notification_url, body, 0))
+        return await self._deliver(url, body, 0)
+
+    async def _deliver(self, url: str | None, body: dict[str, Any], attempt: int) -> Delivery:
         status: int | None = None
+        sent = False
+        started = time.monotonic()
         if url is not None:
+            sent = True
             try:
-                async with httpx.AsyncClient(timeout=self.notification_timeout) as client:
+                async with httpx.AsyncClient(
+                    timeout=self.notification_timeout, verify=self._tls()
+                ) as client:
+                    started = time.monotonic()
                     response = await client.post(url, json=body)
                 status = response.status_code
             except httpx.HTTPError as exc:
-                logger.warning("notification for %s to %s failed: %r", order_id, url, exc)
-        delivery = Delivery(status is not None and 200 <= status < 300, status, body, url)
+                logger.warning("notification for %s to %s failed: %r", body["order_id"], url, exc)
+        ok = status is not None and 200 <= status < 300
+        delivery = Delivery(ok, status, body, url, attempt, time.monotonic() - started)
         self.deliveries.append(delivery)
+        if sent and self.notification_retry_scale is not None and attempt < retries_for(status):
+            self._spawn(self._retry(url, body, attempt + 1))
         return delivery
+
+    async def _retry(self, url: str | None, body: dict[str, Any], attempt: int) -> None:
+        assert self.notification_retry_scale is not None
+        wait = RETRY_SCHEDULE[attempt - 1] - (RETRY_SCHEDULE[attempt - 2] if attempt > 1 else 0)
+        await asyncio.sleep(wait * self.notification_retry_scale)
+        await self._deliver(url, body, attempt)
+
+    def _tls(self) -> ssl.SSLContext:
+        """One TLS context for every notification: building one per client costs ~30 ms of
+        CPU, which a burst of notifications would otherwise spend inside this event loop."""
+        if self._tls_context is None:
+            self._tls_context = ssl.create_default_context()
+        return self._tls_context
+
+    def _spawn(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        """Cancel notifications still waiting for their retry or in flight."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # -- Midtrans API ---------------------------------------------------------------------------
 
@@ -350,11 +471,12 @@ class MidtransSandbox:
             message = (
                 "Sorry, we encountered internal server error. We will fix this soon."
                 if code >= 500
-                else "Sandbox injected fault"
+                else FAULT_MESSAGES.get(str(code), "Sandbox injected fault")
             )
-            failed = {"status_code": str(code), "status_message": message}
+            failed = {"status_code": str(code), "status_message": message, "id": str(uuid.uuid4())}
             # What was carried out still notifies, as Midtrans would.
-            return self._respond(_Answer(code, failed, answer.notify if answer else None))
+            notify = answer.notify if answer else None
+            return self._respond(_Answer(fault.answer_status, failed, notify))
         if answer is None:
             answer = await handler(request, raw)
         return self._respond(answer)
@@ -401,7 +523,7 @@ class MidtransSandbox:
         if details.get("gross_amount") is None:
             errors.append("transaction_details.gross_amount is required")
         elif amount is None:
-            errors.append("transaction_details.gross_amount must be a whole number")
+            errors.append("transaction_details.gross_amount must be an integer without decimals")
         cstore = body.get("cstore")
         cstore = cstore if isinstance(cstore, dict) else {}
         store = cstore.get("store")
@@ -415,6 +537,11 @@ class MidtransSandbox:
             errors.append("cstore.message must be a string of at most 20 characters")
         item_sum = _check_items(body.get("item_details"), errors)
         expiry = _check_expiry(body.get("custom_expiry"), errors)
+        _check_customer(body.get("customer_details"), errors)
+        header = request.headers.get("x-override-notification", "")
+        overrides = [u.strip() for u in header.split(",") if u.strip()]
+        if len(overrides) > MAX_OVERRIDE_URLS:
+            errors.append("X-Override-Notification accepts at most 2 URLs")
         if errors:
             return _invalid(errors)
         assert isinstance(order_id, str) and amount is not None
@@ -432,12 +559,14 @@ class MidtransSandbox:
             return _invalid(
                 ["transaction_details.gross_amount is not equal to the sum of item_details"]
             )
-        if order_id in self.transactions:
+        earlier = self.transactions.get(order_id)
+        if earlier is not None and earlier.transaction_status not in _REUSABLE:
+            # Under HTTP 200, as Midtrans answers it: only the body says it failed.
             body_406 = {"status_code": "406", "status_message": DUPLICATE, "id": str(uuid.uuid4())}
-            return _Answer(406, body_406)
+            return _Answer(200, body_406)
         now = datetime.now(WIB).replace(microsecond=0)
         order_time, length = expiry if expiry is not None else (now, timedelta(hours=24))
-        override = request.headers.get("x-override-notification", "").split(",")[0].strip()
+        override = overrides[0] if overrides else ""
         tx = SandboxTransaction(
             order_id=order_id,
             transaction_id=str(uuid.uuid4()),
@@ -447,8 +576,12 @@ class MidtransSandbox:
             transaction_time=now,
             expiry_time=order_time + length,
             notification_url=override or self.notification_url,
+            extra_notification_url=overrides[1] if len(overrides) > 1 else None,
         )
         self.transactions[order_id] = tx
+        if self.pending_notification:
+            # Midtrans sends "pending" at once, not after the answer: it may arrive first.
+            self._spawn(self.notify(order_id, "pending"))
         answer = self._fields(tx, "pending")
         answer.pop("signature_key")
         answer["status_message"] = "Success, cstore transaction is successful"
@@ -458,8 +591,13 @@ class MidtransSandbox:
         tx = self.find(request.path_params["order_id"])
         if tx is None:
             return _Answer(404, dict(NOT_FOUND))
-        body = self._fields(tx, tx.transaction_status)
-        body["status_message"] = "Success, transaction is found"
+        code = _STATUS_CODES.get(tx.transaction_status, "201")
+        body = self._fields(tx, tx.transaction_status, status_code=code)
+        body["status_message"] = (
+            "Success, transaction is expired"
+            if tx.transaction_status == "expire"
+            else "Success, transaction is found"
+        )
         return _Answer(200, body)
 
     async def _cancel(self, request: Request, raw: bytes) -> _Answer:
@@ -473,7 +611,7 @@ class MidtransSandbox:
         if tx is None:
             return _Answer(404, dict(NOT_FOUND))
         if tx.transaction_status != "pending":
-            return _Answer(412, dict(LOCKED))
+            return _Answer(200, dict(LOCKED))  # HTTP 200: only the body says it failed
         tx.transaction_status = new_status
         if new_status == "cancel":
             body = self._fields(tx, new_status, status_code="200")
@@ -504,6 +642,16 @@ class MidtransSandbox:
             return JSONResponse({"error": str(exc)}, exc.status)
         return JSONResponse(delivery.as_json())
 
+    async def _notifications_route(self, request: Request) -> Response:
+        try:
+            spec = await request.json()
+        except ValueError:
+            spec = None
+        if not isinstance(spec, dict) or not isinstance(spec.get("enabled"), bool):
+            return JSONResponse({"error": 'send {"enabled": true|false}'}, 400)
+        self.set_notifications(spec["enabled"])
+        return JSONResponse({"enabled": self.notifications_enabled})
+
     async def _faults_route(self, request: Request) -> Response:
         if request.method == "DELETE":
             self.clear_faults()
@@ -524,6 +672,7 @@ class MidtransSandbox:
                 times=int(spec.get("times", 1)),
                 create_before_failing=bool(spec.get("create_before_failing", False)),
                 paths=paths,
+                http_status=None if spec.get("http_status") is None else int(spec["http_status"]),
             )
         except (ValueError, TypeError) as exc:
             return JSONResponse({"error": str(exc)}, 400)
@@ -554,7 +703,6 @@ class MidtransSandbox:
             "payment_type": "cstore",
             "transaction_time": _wib(tx.transaction_time),
             "transaction_status": transaction_status,
-            "fraud_status": "accept",
             "signature_key": notification_signature(tx.order_id, code, gross, self.server_key),
             "payment_code": tx.payment_code,
             "store": tx.store,
@@ -604,18 +752,34 @@ def _check_items(items: object, errors: list[str]) -> int | None:
         price = _whole(item.get("price"))
         quantity = item.get("quantity")
         name = item.get("name")
+        item_id = item.get("id")
         if price is None:
-            errors.append(f"item_details[{n}].price must be a whole number")
+            errors.append(f"item_details[{n}].price must be an integer without decimals")
+            ok = False
+        if item_id is not None and (not isinstance(item_id, str) or len(item_id) > ITEM_ID_MAX):
+            errors.append(f"item_details[{n}].id must be a string of at most 50 characters")
             ok = False
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
             errors.append(f"item_details[{n}].quantity must be an integer of at least 1")
             ok = False
-        if not isinstance(name, str) or not name or len(name) > 50:
+        if not isinstance(name, str) or not name or len(name) > ITEM_NAME_MAX:
             errors.append(f"item_details[{n}].name is required, at most 50 characters")
             ok = False
         if ok and price is not None and isinstance(quantity, int):
             total += price * quantity
     return total if ok else None
+
+
+def _check_customer(details: object, errors: list[str]) -> None:
+    """Midtrans validates the customer's email for Indomaret with its documented pattern."""
+    if details is None:
+        return
+    if not isinstance(details, dict):
+        errors.append("customer_details must be an object")
+        return
+    email = details.get("email")
+    if email is not None and (not isinstance(email, str) or not _EMAIL.fullmatch(email)):
+        errors.append("customer_details.email format is invalid")
 
 
 def _check_expiry(spec: object, errors: list[str]) -> tuple[datetime, timedelta] | None:
@@ -627,8 +791,11 @@ def _check_expiry(spec: object, errors: list[str]) -> tuple[datetime, timedelta]
         return None
     order_time: datetime | None = datetime.now(WIB).replace(microsecond=0)
     if "order_time" in spec:
+        text = spec["order_time"]
         try:
-            order_time = datetime.strptime(str(spec["order_time"]), "%Y-%m-%d %H:%M:%S %z")
+            if not isinstance(text, str) or not _ORDER_TIME.fullmatch(text):
+                raise ValueError(text)
+            order_time = datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
         except ValueError:
             errors.append("custom_expiry.order_time must look like 2024-01-31 13:45:00 +0700")
             order_time = None
@@ -662,7 +829,7 @@ async def serve_sandbox(
     host: str, port: int, server_key: str, notification_url: str | None = None
 ) -> None:
     """Run a sandbox until interrupted (for `python -m devtools sandbox serve`)."""
-    sandbox = MidtransSandbox(server_key, notification_url)
+    sandbox = MidtransSandbox(server_key, notification_url, notification_retry_scale=1.0)
     config = uvicorn.Config(sandbox.app, host=host, port=port, lifespan="off", log_level="info")
     logger.info(
         "Midtrans sandbox on http://%s:%d, notifications to %s", host, port, notification_url

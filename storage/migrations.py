@@ -149,6 +149,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_pending_by_id ON outbox(id)
         WHERE sent_at IS NULL AND failed_at IS NULL;
     """,
+    # 4: unverified payment events by id, so keeping only the latest of them costs a look at
+    # those rows, not the whole table.
+    """
+    CREATE INDEX payment_events_unverified ON payment_events(id) WHERE verified = 0;
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

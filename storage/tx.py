@@ -471,6 +471,17 @@ class Tx:
         ).fetchall()
         return [self._order(row) for row in rows]
 
+    def check_times(self, statuses: Sequence[str]) -> list[tuple[str, datetime, datetime | None]]:
+        """(id, created_at, last_checked_at) of every order in ``statuses``, least recently
+        checked first: what the status poller needs to choose whom to ask, in one query."""
+        marks = ", ".join("?" for _ in statuses)
+        rows = self.conn.execute(
+            f"SELECT id, created_at, last_checked_at FROM orders WHERE status IN ({marks})"
+            " ORDER BY COALESCE(last_checked_at, created_at), id",
+            tuple(statuses),
+        ).fetchall()
+        return [(r["id"], _req_dt(r["created_at"]), _dt(r["last_checked_at"])) for r in rows]
+
     def paid_orders_awaiting_seller(self, status: str, paid_before: datetime) -> list[Order]:
         """Paid orders whose reversal window has passed and whose seller was not told yet."""
         rows = self.conn.execute(
@@ -563,15 +574,29 @@ class Tx:
         )
         return int(cursor.lastrowid or 0)
 
-    def payment_events(self, order_id: str | None = None) -> list[PaymentEvent]:
+    def prune_unverified_events(self, keep: int) -> None:
+        """Drop all but the latest ``keep`` unverified payment events (anyone can send them)."""
+        self.conn.execute(
+            "DELETE FROM payment_events WHERE verified = 0 AND id <= ("
+            "SELECT id FROM payment_events WHERE verified = 0 ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            (keep,),
+        )
+
+    def payment_events(
+        self, order_id: str | None = None, *, verified_only: bool = False
+    ) -> list[PaymentEvent]:
+        """Payment events, oldest first; ``verified_only`` leaves out what anyone could have
+        sent (what a seller is shown)."""
         sql = (
             "SELECT id, order_id, source, transaction_status, verified, applied, outcome,"
-            " received_at FROM payment_events"
+            " received_at FROM payment_events WHERE 1 = 1"
         )
         params: tuple[object, ...] = ()
         if order_id is not None:
-            sql += " WHERE order_id = ?"
+            sql += " AND order_id = ?"
             params = (order_id,)
+        if verified_only:
+            sql += " AND verified = 1"
         rows = self.conn.execute(sql + " ORDER BY id", params).fetchall()
         return [
             PaymentEvent(

@@ -131,3 +131,33 @@ def test_run_without_token_prints_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert "TELEGRAM_BOT_TOKEN" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_midtrans_timing_settings() -> None:
+    base = {
+        "TELEGRAM_BOT_TOKEN": "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123",
+        "MIDTRANS_SERVER_KEY": "SB-Mid-server-abcdefgh",
+    }
+    defaults = load_settings(base)
+    assert defaults.reversal_window == timedelta(minutes=5)  # Midtrans: reversals in 1-5 min
+    assert defaults.notification_deadline == timedelta(seconds=5)
+    assert (defaults.status_poll_interval, defaults.status_check_rate) == (timedelta(seconds=15), 5)
+    changed = load_settings(
+        {
+            **base,
+            "NOTIFICATION_DEADLINE": "3s",
+            "STATUS_POLL_INTERVAL": "20s",
+            "STATUS_CHECK_RATE": "2",
+        }
+    )
+    assert changed.notification_deadline == timedelta(seconds=3)
+    assert (changed.status_poll_interval, changed.status_check_rate) == (timedelta(seconds=20), 2)
+    for name, value in [
+        ("NOTIFICATION_DEADLINE", "15s"),
+        ("NOTIFICATION_DEADLINE", "0s"),
+        ("STATUS_CHECK_RATE", "0"),
+        ("STATUS_CHECK_RATE", "fast"),
+        ("STATUS_POLL_INTERVAL", "0s"),
+    ]:
+        with pytest.raises(ConfigError, match=name):
+            load_settings({**base, name: value})

@@ -10,6 +10,8 @@ was injected, how much, and what was lost (always 0).
 3. Midtrans creating the charge but answering after the client's timeout.
 4. Forged notifications flooding in among real ones.
 5. Random bytes, wrong types and missing fields (hypothesis) against the listener.
+6. Midtrans' Get Status slower than the notification deadline during a burst of payments.
+7. Midtrans' Charge API rate limit (429) at checkout.
 """
 
 from __future__ import annotations
@@ -662,3 +664,89 @@ def _mutate(
     out.update(replaced)
     out.update(extra)
     return out
+
+
+# --- 6. Get Status slower than the deadline during a burst ---------------------------------
+
+
+async def test_midtrans_slow_past_the_deadline_during_a_burst(tmp_path: Path) -> None:
+    # The bot runs as its own process (``python -m bot run``), as Midtrans is another machine:
+    # the answer times measured here are the bot's, not this test's event loop's.
+    standin = TelegramStandin(token=TOKEN)
+    sandbox = MidtransSandbox(SERVER_KEY, notification_retry_scale=0.001)
+    async with AsyncExitStack() as stack:
+        telegram_url = await stack.enter_async_context(standin.serve())
+        midtrans_url = await stack.enter_async_context(serve_app(sandbox.app))
+        stack.push_async_callback(sandbox.aclose)
+        store = await Store.open(tmp_path / "warung.db")
+        stack.push_async_callback(store.close)
+        chats = [60_001 + n for n in range(30)]
+        for chat in chats:
+            standin.user(chat, started=True)
+        standin.user(ADMIN_ID, started=True)
+        seeded = await seed_charged_orders(store, sandbox, chats, now=datetime.now(UTC), tag="S")
+        bot = await stack.enter_async_context(bot_process(tmp_path, telegram_url, midtrans_url))
+        bot.env["NOTIFICATION_DEADLINE"] = "1s"
+        await bot.start()
+        for seed in seeded:
+            sandbox.transactions[seed.order_id].notification_url = (
+                bot.url + "/midtrans/notification"
+            )
+
+        async def caught_up() -> bool:  # the bot asks about every pending order at start
+            return len([r for r in sandbox.requests if r.path.endswith("/status")]) >= len(seeded)
+
+        await _wait_until(caught_up, 30, "the start-up catch-up")
+        # Every confirmation of the burst takes 3 s; Midtrans retries on its schedule x 0.001.
+        sandbox.add_fault(delay_seconds=3.0, times=len(seeded), paths=["/v2/*/status"])
+        first = await asyncio.gather(*(sandbox.trigger(s.order_id, "settle") for s in seeded))
+        assert {d.status for d in first} <= {503, None}, bot.log_tail()  # None: not connected
+
+        async def all_paid() -> bool:
+            return all(_paid_messages(standin, c) for c in chats)
+
+        await _wait_until(all_paid, 60, "every payment applied through Midtrans' retries")
+        slowest = max(d.seconds for d in sandbox.deliveries)
+        assert slowest < 1.0 + 0.3, slowest  # the deadline, plus this machine's noise
+        applied = await _applied_per_order(store)
+        assert {s.order_id: applied[s.order_id] for s in seeded} == {s.order_id: 1 for s in seeded}
+        assert all(len(_paid_messages(standin, c)) == 1 for c in chats)
+        retried = sum(1 for d in sandbox.deliveries if d.attempt)
+        assert standin.violations == []
+    report_row(
+        "Get Status 3 s late during a burst (deadline 1 s)",
+        f"{len(seeded)} settlements, {retried} Midtrans retries",
+        0,
+        f"slowest answer {slowest:.2f} s; applied once each; one push each",
+    )
+
+
+# --- 7. 429 on charge ----------------------------------------------------------------------
+
+
+async def test_rate_limited_charge_gives_one_order_one_code_no_orphan(harness: Harness) -> None:
+    h = harness
+    await h.add_product("Kopi susu", 18_000, 20)
+    h.sandbox.add_fault(fail_status=429, times=2, paths=["/v2/charge"])
+    budi = h.customer()
+    order = await h.checkout_typed(budi, "2 kopi susu")
+    found = await h.store.run(Tx.order, order.id)
+    assert found is not None and found.charge is not None
+    assert found.status == OrderStatus.AWAITING_PAYMENT
+    charges = [r.at for r in h.sandbox.requests if r.path == "/v2/charge"]
+    assert len(charges) == 3 and charges[-1] - charges[0] >= 1.5
+    orders = await h.store.run(Tx.orders, customer_id=budi.id)
+    assert [o.id for o in orders] == [order.id]
+    # No orphan: every transaction Midtrans holds is an order's one payment code.
+    assert {t.order_id: t.payment_code for t in h.sandbox.transactions.values()} == {
+        order.id: found.charge.payment_code
+    }
+    messages = h.standin.messages(budi)
+    codes = [m for m in messages if found.charge.payment_code in m.text and m.kind == "text"]
+    assert len(codes) == 1 and len([m for m in messages if m.kind == "photo"]) == 1
+    report_row(
+        "Charge API rate limit (429) twice at checkout",
+        "1 checkout, 3 charges over >= 1.5 s",
+        0,
+        "orders: 1; codes sent: 1; transactions at Midtrans: 1",
+    )

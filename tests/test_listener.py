@@ -39,7 +39,8 @@ async def test_oversized_notifications_are_refused_before_reading(world: World) 
 
     answer = await world.http.post(world.notification_url, content=chunks())
     assert answer.status_code == 413
-    assert await world.store.run(Tx.payment_events) == []
+    rows = await world.store.run(Tx.payment_events)
+    assert [e.transaction_status for e in rows] == ["pending"]  # only the charge's own
     assert (await world.get(order.id)).status == OrderStatus.AWAITING_PAYMENT
 
 
@@ -101,3 +102,24 @@ async def test_telegram_route_is_off_in_polling_mode(tmp_path: Path) -> None:
         url = w.url + w.settings.telegram_webhook_path
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
         assert (await w.http.post(url, json=UPDATE, headers=headers)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 60_000,  # deep enough to exhaust the JSON parser's recursion
+        b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
+        b'{"order_id": "WB-\\ud800", "status_code": "200", "gross_amount": "1.00"}',
+        b'{"order_id": "x", "note": {"deep": "\\udfff"}}',
+    ],
+    ids=["deep-list", "deep-object", "lone-surrogate", "nested-surrogate"],
+)
+async def test_bodies_that_crash_a_parser_are_400_with_one_log_line(
+    world: World, caplog: pytest.LogCaptureFixture, raw: bytes
+) -> None:
+    with caplog.at_level(logging.INFO, logger="bot"):
+        answer = await world.http.post(world.notification_url, content=raw)
+    assert answer.status_code == 400
+    lines = [r for r in caplog.records if r.name.startswith("bot")]
+    assert len(lines) == 1 and "400" in lines[0].getMessage()
+    assert await world.store.run(Tx.payment_events) == []

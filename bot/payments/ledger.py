@@ -44,6 +44,8 @@ CHARGE_GIVE_UP = timedelta(minutes=10)
 """An order Midtrans has never heard of after this long will not get a payment code."""
 UNVERIFIED_RAW_LIMIT = 4096
 """Unverified bodies are stored cut short: anyone can send them, the disk is ours."""
+UNVERIFIED_KEPT = 1000
+"""And only the latest this many are kept: a flood of forgeries cannot fill the disk."""
 
 _PAID_EVENTS = frozenset({Event.SETTLEMENT, Event.CAPTURE})
 _CLOSED_UNPAID = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
@@ -65,6 +67,7 @@ class PaymentOutcome(StrEnum):
     NOT_FOUND = "not_found"  # Get Status: Midtrans has no such transaction
     CHARGE_IN_PROGRESS = "charge_in_progress"
     SELLER_NOTIFIED = "seller_notified"
+    INCONSISTENT = "inconsistent"  # signed, but its status contradicts its status_code
 
 
 _ROUTINE = frozenset({PaymentOutcome.NO_CHANGE, PaymentOutcome.DUPLICATE, PaymentOutcome.NOT_FOUND})
@@ -141,11 +144,17 @@ class Ledger:
         return record(tx, report, now, outcome)
 
     def record_unverified(
-        self, tx: Tx, payload: Mapping[str, Any], raw: str, now: datetime
+        self,
+        tx: Tx,
+        payload: Mapping[str, Any],
+        raw: str,
+        now: datetime,
+        outcome: PaymentOutcome = PaymentOutcome.BAD_SIGNATURE,
     ) -> LedgerResult:
-        """A notification whose signature did not check out: kept for the record, cut short."""
-        record_unverified(tx, payload, raw, now)
-        return LedgerResult(PaymentOutcome.BAD_SIGNATURE)
+        """A notification whose signature did not check out (or that contradicts itself): kept
+        for the record, cut short, the oldest such dropped, never shown to a seller."""
+        record_unverified(tx, payload, raw, now, outcome)
+        return LedgerResult(outcome)
 
     def apply_confirmed(
         self, tx: Tx, notification: PaymentReport, status: PaymentReport, now: datetime
@@ -352,11 +361,18 @@ def record(
     return LedgerResult(outcome)
 
 
-def record_unverified(tx: Tx, payload: Mapping[str, Any], raw: str, now: datetime) -> None:
-    logger.warning(
-        "notification with a bad or missing signature for order %r ignored",
-        (_str(payload.get("order_id")) or "")[:64],
-    )
+def record_unverified(
+    tx: Tx,
+    payload: Mapping[str, Any],
+    raw: str,
+    now: datetime,
+    outcome: PaymentOutcome = PaymentOutcome.BAD_SIGNATURE,
+) -> None:
+    if outcome is PaymentOutcome.BAD_SIGNATURE:
+        logger.warning(
+            "notification with a bad or missing signature for order %r ignored",
+            (_str(payload.get("order_id")) or "")[:64],
+        )
     tx.record_payment_event(
         order_id=(_str(payload.get("order_id")) or "")[:64] or None,
         source="notification",
@@ -365,10 +381,11 @@ def record_unverified(tx: Tx, payload: Mapping[str, Any], raw: str, now: datetim
         gross_amount=(_str(payload.get("gross_amount")) or "")[:32] or None,
         verified=False,
         applied=False,
-        outcome=PaymentOutcome.BAD_SIGNATURE,
+        outcome=outcome,
         raw=raw[:UNVERIFIED_RAW_LIMIT],
         now=now,
     )
+    tx.prune_unverified_events(UNVERIFIED_KEPT)
 
 
 def _str(value: object) -> str | None:

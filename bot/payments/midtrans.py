@@ -5,6 +5,12 @@ charges take no Idempotency-Key, so the order id is the idempotency key: a charg
 is unknown (timeout, dropped connection, 5xx) is resolved with Get Status, and only charged again
 when Midtrans says the order does not exist. Midtrans answers a second charge for one order id
 with 406, so one order never gets two payment codes.
+
+Midtrans puts its error code in the JSON body, often under HTTP 200 (406 on charge, 412 on
+cancel): the body's code is read first, the HTTP status only when the body has none. A 429 (the
+Charge API's rate limit) is a refusal, so the same order id is charged again after a pause
+(``rate_limit_delays``: never three charges within 1.5 s); 411, 413 and other 4xx are refusals
+too; 5xx, timeouts and dropped connections leave the outcome unknown and go through Get Status.
 """
 
 from __future__ import annotations
@@ -61,6 +67,8 @@ class MidtransErrorKind(enum.Enum):
     EXPIRED = "407"
     GONE = "410"
     STATUS_LOCKED = "412"
+    RATE_LIMITED = "429"
+    REFUSED = "4xx"  # 411, 413 and any other 4xx: refused, nothing was created
     SERVER_ERROR = "5xx"
     NETWORK = "network"
     UNEXPECTED = "unexpected"
@@ -111,6 +119,8 @@ def error_kind(status_code: str) -> MidtransErrorKind:
         return kind
     if status_code.isdigit() and 500 <= int(status_code) <= 599:
         return MidtransErrorKind.SERVER_ERROR
+    if status_code.isdigit() and 400 <= int(status_code) <= 499:
+        return MidtransErrorKind.REFUSED
     return MidtransErrorKind.UNEXPECTED
 
 
@@ -225,6 +235,23 @@ class StatusResult:
 
 # -- validation ---------------------------------------------------------------------------------
 
+# Midtrans validates customer_details.email for Indomaret with this documented pattern ("Is there
+# any restriction format for email parameter"): lower case, dot-atoms, a dotted domain or an IP.
+_EMAIL_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
+_MIDTRANS_EMAIL = re.compile(
+    rf"{_EMAIL_ATOM}+(?:\.{_EMAIL_ATOM}+)*@(?:{_EMAIL_ATOM}+(?:\.{_EMAIL_ATOM}+)+"
+    r"|\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\])"
+)
+
+
+def midtrans_email(email: str) -> str:
+    """``email`` as Midtrans accepts it (lower-cased), or "" when Midtrans would refuse it: an
+    address it would refuse is left out of the charge rather than failing it with a 400."""
+    lowered = email.strip().lower()
+    if not lowered or _MIDTRANS_EMAIL.fullmatch(lowered):
+        return lowered
+    return ""
+
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -291,6 +318,9 @@ def build_charge_body(req: ChargeRequest) -> dict[str, Any]:
             f"items add up to {_rupiah(total)} but gross_amount is {_rupiah(amount)}"
         )
     c = req.customer
+    email = midtrans_email(c.email)
+    if c.email and not email:
+        logger.warning("charge %s: email left out, Midtrans would refuse it", req.order_id)
     body: dict[str, Any] = {
         "payment_type": "cstore",
         "transaction_details": {"order_id": req.order_id, "gross_amount": amount},
@@ -298,7 +328,7 @@ def build_charge_body(req: ChargeRequest) -> dict[str, Any]:
         "customer_details": {
             "first_name": c.first_name,
             "last_name": c.last_name,
-            "email": c.email,
+            "email": email,
             "phone": c.phone,
         },
         "item_details": items,
@@ -339,6 +369,39 @@ def verify_notification(payload: Mapping[str, object], server_key: str) -> bool:
         return hmac.compare_digest(expected.encode(), signature.encode("utf-8"))
     except Exception:
         return False
+
+
+# The status_code Midtrans signs with each transaction_status (the signature does not cover the
+# status itself, so a signed "pending" could be replayed with "settlement" written in).
+_SIGNED_CODES = {
+    "settlement": "200",
+    "capture": "200",
+    "refund": "200",
+    "partial_refund": "200",
+    "pending": "201",
+    "deny": "202",
+    "cancel": "202",
+    "expire": "202",
+    "failure": "202",
+}
+
+
+def notification_inconsistency(payload: Mapping[str, object]) -> str | None:
+    """Why a signed notification cannot be what it says, or None when it can.
+
+    Needed when notifications are applied without Get Status: ``status_code`` must agree with
+    ``transaction_status``, the payment must be an Indomaret (``cstore``) one, and in Rupiah.
+    """
+    status = payload.get("transaction_status")
+    expected = _SIGNED_CODES.get(status.strip().lower()) if isinstance(status, str) else None
+    if expected is not None and payload.get("status_code") != expected:
+        return "status_code does not match transaction_status"
+    if payload.get("payment_type") != "cstore":
+        return "payment_type is not cstore"
+    currency = payload.get("currency")
+    if currency is not None and currency != "IDR":
+        return "currency is not IDR"
+    return None
 
 
 # -- parsing answers ----------------------------------------------------------------------------
@@ -432,6 +495,7 @@ class MidtransClient:
         read_timeout: float = 15.0,
         charge_attempts: int = 3,
         retry_backoff: float = 0.5,
+        rate_limit_delays: tuple[float, ...] = (1.0, 3.0),
     ) -> None:
         if not server_key:
             raise ValueError("the Midtrans server key is empty")
@@ -440,6 +504,7 @@ class MidtransClient:
         self.base_url = self.base_url.rstrip("/")
         self._attempts = max(1, charge_attempts)
         self._backoff = retry_backoff
+        self._rate_limit_delays = rate_limit_delays
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=httpx.BasicAuth(server_key, ""),
@@ -476,15 +541,16 @@ class MidtransClient:
         """Create the Indomaret payment code for `req`, at most once per order id.
 
         Raises MidtransError with kind NETWORK, SERVER_ERROR or UNEXPECTED when the outcome is
-        still unknown after every attempt: keep the order pending and resolve it later.
+        still unknown after every attempt: keep the order pending and resolve it later. A 429
+        is charged again after each of ``rate_limit_delays``; still 429 after the last, it
+        raises RATE_LIMITED (nothing was created), unless an earlier attempt's outcome is unknown.
         """
         body = build_charge_body(req)
         headers = {"X-Override-Notification": notification_url} if notification_url else None
         last: MidtransError | None = None
         maybe_created = False
-        for attempt in range(1, self._attempts + 1):
-            if attempt > 1:
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 2))
+        attempts = throttled = 0
+        while True:
             try:
                 reply = await self._send("POST", "/v2/charge", body=body, headers=headers)
                 if reply.code == "201" and reply.data is not None:
@@ -497,28 +563,36 @@ class MidtransClient:
                 if resolved is not None:
                     return resolved
                 raise error
+            if error.kind is MidtransErrorKind.RATE_LIMITED:
+                if throttled >= len(self._rate_limit_delays):
+                    raise last if maybe_created and last is not None else error
+                logger.warning("charge %s: rate limited (429), trying again", req.order_id)
+                await asyncio.sleep(self._rate_limit_delays[throttled])
+                throttled += 1
+                continue
             if error.kind not in _OUTCOME_UNKNOWN:
                 raise error
             last = error
-            if not error.request_sent:
-                continue
-            maybe_created = True
-            logger.warning(
-                "charge %s attempt %d: outcome unknown (%s), checking status",
-                req.order_id,
-                attempt,
-                error,
-            )
-            try:
-                resolved = await self._resolve(req)
-            except MidtransError as exc:
-                if exc.kind not in _OUTCOME_UNKNOWN:
-                    raise
-                continue
-            if resolved is not None:
-                return resolved
-        assert last is not None
-        raise last
+            attempts += 1
+            if error.request_sent:
+                maybe_created = True
+                logger.warning(
+                    "charge %s attempt %d: outcome unknown (%s), checking status",
+                    req.order_id,
+                    attempts,
+                    error,
+                )
+                try:
+                    resolved = await self._resolve(req)
+                except MidtransError as exc:
+                    if exc.kind not in _OUTCOME_UNKNOWN | {MidtransErrorKind.RATE_LIMITED}:
+                        raise
+                    resolved = None
+                if resolved is not None:
+                    return resolved
+            if attempts >= self._attempts:
+                raise last
+            await asyncio.sleep(self._backoff * 2 ** (attempts - 1))
 
     async def get_status(self, order_id: str) -> StatusResult | None:
         """The transaction as Midtrans knows it, or None when Midtrans says it doesn't exist."""

@@ -6,17 +6,25 @@ through the state machine, gives stock back and queues the pushes. This module i
 parses and verifies, asks Midtrans, and hands the transaction to the payment worker process when
 there is one (``bot.payments.worker``), else to the bot's own database thread.
 
-Answers to Midtrans (it retries non-2xx after about 2 min, 10 min, 30 min, 1.5 h, 3.5 h):
+Answers to Midtrans. Midtrans retries according to our answer: 2xx never; 500 once; 503 four
+times; 400 and 404 twice; 301-303 never; anything else, a timeout included, five times; at about
+2 min, 10 min, 30 min, 1.5 h and 3.5 h after the first try. It waits 15 s and asks for an answer
+within 5 s, so every notification is answered within ``notification_deadline``.
 
-- 400 malformed JSON, 401 bad or missing signature (recorded as unverified, nothing else).
 - 200 for everything recorded, applied or not: unknown order ids, duplicates, and amounts that
   differ from the stored order. A validly signed notification with another amount cannot become
   right by sending it again, so it is recorded, logged as an error and acknowledged; retrying
-  would only repeat the same rejection five times.
-- 503 when it could not be stored (the database, or the worker, failed), and, with
-  ``confirm_notifications`` on, when Get Status could not be reached: the notification was
-  recorded but not acted on, and Midtrans' retry is the quickest second chance (the reconciler
-  is the third). A 200 is only ever sent after the transaction is committed.
+  would only repeat the same rejection.
+- 400 for a body that is not a JSON object (malformed, nested too deep, a lone surrogate), and,
+  when notifications are applied without Get Status, for a signed one whose ``status_code``,
+  ``payment_type`` or currency contradicts what it says (kept as unverified). Midtrans never
+  sends these; its two retries cost nothing.
+- 401 for a bad or missing signature (kept, cut short, as unverified): from Midtrans that means
+  our server key is wrong, and five retries over 3.5 h leave time to fix it.
+- 503 when it could not be stored (the database or the worker failed), when Get Status could
+  not be reached to confirm it, and when the deadline passed: what arrived is recorded but not
+  acted on, and Midtrans' four retries are the quickest second chance (the reconciler and the
+  start-up catch-up are the third). A 200 is only ever sent after the transaction is committed.
 
 The seller's "new paid order" push waits for the reversal window: ``confirm_sales`` (driven by
 ``bot.payments.reconcile``) asks Get Status once the window has passed and only then tells the
@@ -25,12 +33,13 @@ sellers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot.config import Settings
 from bot.payments.ledger import Ledger, LedgerResult, PaymentOutcome, PaymentReport
@@ -39,6 +48,7 @@ from bot.payments.midtrans import (
     MidtransError,
     MidtransErrorKind,
     MidtransRequestInvalid,
+    notification_inconsistency,
     verify_notification,
 )
 from bot.payments.worker import PaymentWorker, WorkerUnavailable
@@ -98,21 +108,38 @@ class PaymentService:
     # --- notifications ---------------------------------------------------------------------
 
     async def handle_notification(self, body: bytes) -> NotificationResult:
-        """Verify, record and apply one notification body (the web layer caps its size)."""
+        """Verify, record and apply one notification body (the web layer caps its size).
+
+        Answered within ``notification_deadline``: past it, 503 (Midtrans sends it again)."""
+        payload = _parse_notification(body)
+        if payload is None:
+            return NotificationResult(400, "malformed")
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return NotificationResult(400, "malformed")
-        if not isinstance(payload, dict):
-            return NotificationResult(400, "malformed")
+            async with asyncio.timeout(self._settings.notification_deadline.total_seconds()):
+                return await self._handle_notification(payload, body)
+        except TimeoutError:
+            logger.warning("notification not handled within the deadline: 503, Midtrans retries")
+            return NotificationResult(503, "deadline")
+
+    async def _handle_notification(
+        self, payload: dict[str, Any], body: bytes
+    ) -> NotificationResult:
         now = self._clock()
         raw = body.decode("utf-8", "replace")
+        confirm = self._settings.confirm_notifications
         try:
             if not verify_notification(payload, self._settings.midtrans_server_key.get()):
                 await self._write(Ledger.record_unverified, payload, raw, now)
                 return NotificationResult(401, PaymentOutcome.BAD_SIGNATURE)
+            why = None if confirm else notification_inconsistency(payload)
+            if why is not None:
+                logger.warning("signed notification refused: %s", why)
+                await self._write(
+                    Ledger.record_unverified, payload, raw, now, PaymentOutcome.INCONSISTENT
+                )
+                return NotificationResult(400, PaymentOutcome.INCONSISTENT)
             report = PaymentReport.from_notification(payload, raw)
-            if self._settings.confirm_notifications:
+            if confirm:
                 result = await self._confirm_and_apply(report, now)
             else:
                 result = await self._write(Ledger.apply, report, now)
@@ -139,15 +166,24 @@ class PaymentService:
             # asking Midtrans (every charge brings one; the check halved confirmed throughput).
             return await self._write(Ledger.apply, report, now)
         try:
-            status = await self._midtrans.get_status(report.order_id)
-        except (MidtransError, MidtransRequestInvalid) as exc:
-            logger.warning("order %s: could not confirm a notification: %s", order.id, exc)
+            # Leave part of the deadline to record the notification when Midtrans is slow.
+            async with asyncio.timeout(self._confirm_budget()):
+                status = await self._midtrans.get_status(report.order_id)
+        except (MidtransError, MidtransRequestInvalid, TimeoutError) as exc:
+            why = exc if not isinstance(exc, TimeoutError) else "no answer before the deadline"
+            logger.warning("order %s: could not confirm a notification: %s", order.id, why)
             return await self._write(Ledger.record, report, now, PaymentOutcome.UNAVAILABLE)
         if status is None:
             logger.error("order %s: signed notification, but Get Status finds nothing", order.id)
             return await self._write(Ledger.record, report, now, PaymentOutcome.NOT_FOUND)
         confirmed = PaymentReport.from_status(status, "status_check")
         return await self._write(Ledger.apply_confirmed, report, confirmed, now)
+
+    def _confirm_budget(self) -> float:
+        """Seconds Get Status may take while confirming: the deadline less a reserve for the
+        write (a fifth of it, at most one second)."""
+        deadline = self._settings.notification_deadline.total_seconds()
+        return deadline - min(1.0, deadline / 5)
 
     # --- status checks ---------------------------------------------------------------------
 
@@ -237,3 +273,27 @@ class PaymentService:
     def _after(self, result: LedgerResult) -> None:
         if result.queued:
             self._wake_outbox()
+
+
+def _parse_notification(body: bytes) -> dict[str, Any] | None:
+    """The JSON object in ``body``, or None for anything else: not JSON, not an object, nested
+    deep enough to exhaust the parser's recursion, or holding a lone surrogate (which no
+    database or hash can encode)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    if b"\\u" in body and not _encodable(payload):
+        return None
+    return payload
+
+
+def _encodable(value: object) -> bool:
+    """No lone surrogate anywhere in ``value`` (only called when the body escapes one)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return False
+    return True

@@ -1,9 +1,12 @@
 """Checkout: turn a confirmed cart into an order row, reserved stock and an Indomaret charge.
 
 The order row exists before the charge is sent, so nothing is lost if the process dies mid-call.
-A charge Midtrans refused marks the order failed and gives the stock back; a charge whose outcome is
-unknown (timeout, 5xx after the client's own Get Status checks) leaves the order awaiting payment
-without a code, and the reconciler finishes it: it asks Get Status and sends the code, or fails it.
+A charge Midtrans refused (400, 402, 410, 411, 413, a 429 that outlasted the client's pauses)
+marks the order failed at once and gives the stock back; a charge whose outcome is unknown
+(timeout, 5xx after the client's own Get Status checks) leaves the order awaiting payment without
+a code, and the reconciler finishes it: it asks Get Status and sends the code, or fails it.
+Refusals that fail every order until someone acts (401 wrong key, 402 Indomaret not activated,
+410 merchant deactivated) alert the sellers, once per kind until a charge succeeds again.
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ UNKNOWN_OUTCOME = {
     MidtransErrorKind.UNEXPECTED,
 }
 ALERT_UNAUTHORIZED = "midtrans_401"
+# The refusals a seller must act on, each with its alert key (and catalogue phrase).
+SELLER_ALERTS = {
+    MidtransErrorKind.UNAUTHORIZED: ALERT_UNAUTHORIZED,
+    MidtransErrorKind.PAYMENT_CHANNEL_INACTIVE: "midtrans_402",
+    MidtransErrorKind.GONE: "midtrans_410",
+}
 
 
 class CheckoutOutcome(StrEnum):
@@ -210,9 +219,10 @@ async def charge_order(services: Services, order: Order, shop: Shop) -> Checkout
             )
             return CheckoutResult(CheckoutOutcome.AWAITING_CODE, order=order)
         logger.error("Midtrans refused the charge for %s: %s", order.id, exc)
-        if exc.kind is MidtransErrorKind.UNAUTHORIZED:
-            await _alert_sellers_once(services)
-        return await _fail(services, order, f"charge_refused_{exc.kind.value}")
+        alert = SELLER_ALERTS.get(exc.kind)
+        if alert is not None:
+            await _alert_sellers_once(services, alert)
+        return await _fail(services, order, f"charge_refused_{exc.status_code or exc.kind.value}")
 
     now = services.clock()
     await services.store.run(
@@ -224,7 +234,7 @@ async def charge_order(services: Services, order: Order, shop: Shop) -> Checkout
         charge.raw,
         now,
     )
-    await services.store.run(Tx.clear_alert, ALERT_UNAUTHORIZED)
+    await services.store.run(_clear_alerts)
     placed = await services.store.run(Tx.order, order.id)
     return CheckoutResult(CheckoutOutcome.PLACED, order=placed)
 
@@ -244,13 +254,20 @@ async def _fail(services: Services, order: Order, reason: str) -> CheckoutResult
     )
 
 
-async def _alert_sellers_once(services: Services) -> None:
-    """A wrong server key fails every order: tell the sellers once, not once per order."""
+def _clear_alerts(tx: Tx) -> None:
+    """A charge went through: the next refusal of each kind alerts the sellers again."""
+    for key in SELLER_ALERTS.values():
+        tx.clear_alert(key)
+
+
+async def _alert_sellers_once(services: Services, key: str) -> None:
+    """A wrong server key, an inactive Indomaret channel or a deactivated merchant account fails
+    every order: tell the sellers once, not once per order."""
     admins = await services.admin_ids()
     now = services.clock()
 
     def alert(tx: Tx) -> None:
-        if not tx.raise_alert_once(ALERT_UNAUTHORIZED, now):
+        if not tx.raise_alert_once(key, now):
             return
         for admin_id in sorted(admins):
             tx.enqueue(
@@ -258,11 +275,11 @@ async def _alert_sellers_once(services: Services) -> None:
                 "sendMessage",
                 {
                     "chat_id": admin_id,
-                    "text": phrases.t("id", "seller_alert.midtrans_401"),
+                    "text": phrases.t("id", f"seller_alert.{key}"),
                     "parse_mode": "HTML",
                 },
                 now,
-                dedupe_key=f"alert:{ALERT_UNAUTHORIZED}:{admin_id}:{now.isoformat()}",
+                dedupe_key=f"alert:{key}:{admin_id}:{now.isoformat()}",
             )
 
     await services.store.run(alert)

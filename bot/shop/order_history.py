@@ -1,4 +1,5 @@
-"""One order as the seller's order view shows it: the order, its state changes, its payment events.
+"""One order as the seller's order view shows it: the order, its state changes, its signed
+payment events.
 
 Read in one transaction, so the three parts agree with each other.
 """
@@ -23,6 +24,8 @@ async def order_record(services: Services, order_id: str) -> OrderRecord | None:
         order = tx.order(order_id)
         if order is None:
             return None
-        return OrderRecord(order, tx.history(order_id), tx.payment_events(order_id))
+        # Only what Midtrans signed: a forged POST must not change what the seller reads.
+        events = tx.payment_events(order_id, verified_only=True)
+        return OrderRecord(order, tx.history(order_id), events)
 
     return await services.store.run(work)

@@ -24,6 +24,7 @@ from devtools.midtrans import (
     MidtransSandbox,
     SandboxError,
     create_midtrans_sandbox,
+    retries_for,
     send_control,
 )
 from tests.support.servers import serve_app
@@ -64,9 +65,14 @@ class Receiver:
         self.received.append((request.url.path, await request.json()))
         return JSONResponse({"ok": self.status < 300}, self.status)
 
-    async def wait_for(self, count: int) -> None:
-        for _ in range(200):
-            if len(self.received) >= count:
+    def changes(self) -> list[tuple[str, dict[str, Any]]]:
+        """What was received, without the "pending" notification each charge brings."""
+        return [(p, b) for p, b in self.received if b.get("transaction_status") != "pending"]
+
+    async def wait_for(self, count: int, *, changes: bool = False, within: float = 2.0) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if len(self.changes() if changes else self.received) >= count:
                 return
             await asyncio.sleep(0.005)
         raise AssertionError(f"expected {count} notifications, got {len(self.received)}")
@@ -200,10 +206,10 @@ async def test_inactive_store_is_402() -> None:
         assert response.json()["store"] == "alfamart"
 
 
-async def test_duplicate_order_id_is_406(env: Env) -> None:
+async def test_duplicate_order_id_is_406_in_the_body_under_http_200(env: Env) -> None:
     assert (await env.charge()).status_code == 201
     response = await env.charge()
-    assert response.status_code == 406
+    assert response.status_code == 200  # as Midtrans answers it: only the body says 406
     data = response.json()
     assert data["status_code"] == "406"
     assert data["status_message"].startswith("The request could not be completed due to a conflict")
@@ -277,7 +283,7 @@ async def test_status_reflects_each_state(env: Env) -> None:
         assert data["payment_code"] == charged["payment_code"]
         assert data["store"] == "indomaret"
         assert data["gross_amount"] == "25000.00"
-        assert data["fraud_status"] == "accept"
+        assert "fraud_status" not in data
         assert data["signature_key"] == sha512("order-1" + code + "25000.00" + KEY)
 
     by_transaction_id = await env.http.get(f"/v2/{charged['transaction_id']}/status", headers=AUTH)
@@ -298,6 +304,7 @@ async def test_cancel_and_expire(env: Env) -> None:
 
     for path in ("/v2/c-1/cancel", "/v2/e-1/cancel", "/v2/s-1/cancel", "/v2/s-1/expire"):
         locked = await env.http.post(path, headers=AUTH)
+        assert locked.status_code == 200  # 412 comes in the body only
         assert locked.json() == {
             "status_code": "412",
             "status_message": "Transaction status cannot be updated.",
@@ -306,8 +313,8 @@ async def test_cancel_and_expire(env: Env) -> None:
     assert missing.json()["status_code"] == "404"
 
     # Midtrans notifies for changes made through the API too.
-    await env.receiver.wait_for(2)
-    got = {body["order_id"]: body["transaction_status"] for _, body in env.receiver.received}
+    await env.receiver.wait_for(2, changes=True)
+    got = {body["order_id"]: body["transaction_status"] for _, body in env.receiver.changes()}
     assert got == {"c-1": "cancel", "e-1": "expire"}
 
 
@@ -322,7 +329,7 @@ async def test_settle_sends_a_signed_notification(env: Env) -> None:
     assert answer["delivered"] is True
     assert answer["status"] == 200
 
-    [(path, body)] = env.receiver.received
+    [(path, body)] = env.receiver.changes()
     assert path == "/midtrans"
     assert body == answer["notification"]
     assert body["status_code"] == "200"
@@ -333,7 +340,7 @@ async def test_settle_sends_a_signed_notification(env: Env) -> None:
     assert body["payment_type"] == "cstore"
     assert body["payment_code"] == charged["payment_code"]
     assert body["store"] == "indomaret"
-    assert body["fraud_status"] == "accept"
+    assert "fraud_status" not in body  # Indomaret notifications carry none
     assert re.fullmatch(r"\d{20}", body["approval_code"])
     assert WIB_TEXT.fullmatch(body["settlement_time"])
     assert body["transaction_time"] == charged["transaction_time"]
@@ -349,7 +356,7 @@ async def test_reversal_after_settlement(env: Env) -> None:
     body = response.json()["notification"]
     assert (body["transaction_status"], body["status_code"]) == ("deny", "202")
     assert body["signature_key"] == sha512("order-1" + "202" + "25000.00" + KEY)
-    assert [b["transaction_status"] for _, b in env.receiver.received] == ["settlement", "deny"]
+    assert [b["transaction_status"] for _, b in env.receiver.changes()] == ["settlement", "deny"]
 
 
 @pytest.mark.parametrize(("action", "state"), [("expire", "expire"), ("cancel", "cancel")])
@@ -366,11 +373,12 @@ async def test_expire_and_cancel_notify_202(env: Env, action: str, state: str) -
 
 async def test_pending_is_resent(env: Env) -> None:
     await env.charge()
+    await env.receiver.wait_for(1)  # the pending notification every charge brings
     first = (await env.control("order-1", "pending")).json()
     second = (await env.control("order-1", "pending")).json()
     assert first["notification"] == second["notification"]
     assert first["notification"]["status_code"] == "201"
-    assert len(env.receiver.received) == 2
+    assert len(env.receiver.received) == 3
 
 
 async def test_silent_change_for_lost_notifications(env: Env) -> None:
@@ -381,7 +389,7 @@ async def test_silent_change_for_lost_notifications(env: Env) -> None:
         "status": None,
         "notification": env.sandbox.notification_for("order-1"),
     }
-    assert env.receiver.received == []
+    assert env.receiver.changes() == []
     assert env.sandbox.transactions["order-1"].transaction_status == "settlement"
 
 
@@ -390,7 +398,7 @@ async def test_listener_failure_is_reported(env: Env) -> None:
     env.receiver.status = 500
     answer = (await env.control("order-1", "settle")).json()
     assert (answer["delivered"], answer["status"]) == (False, 500)
-    assert len(env.receiver.received) == 1
+    assert len(env.receiver.changes()) == 1
 
 
 async def test_override_notification_header_is_per_transaction(env: Env) -> None:
@@ -398,7 +406,7 @@ async def test_override_notification_header_is_per_transaction(env: Env) -> None
     await env.charge(charge_body("order-2"))
     await env.control("order-1", "settle")
     await env.control("order-2", "settle")
-    assert [p for p, _ in env.receiver.received] == ["/other", "/midtrans"]
+    assert [p for p, _ in env.receiver.changes()] == ["/other", "/midtrans"]
 
 
 async def test_control_errors_and_listing(env: Env) -> None:
@@ -424,7 +432,7 @@ async def test_send_control_helper(env: Env) -> None:
     assert answer["delivered"] is True
     silent = await send_control(env.url + "/", "order-1", "deny", notify=False)
     assert silent["notification"]["transaction_status"] == "deny"
-    assert len(env.receiver.received) == 1
+    assert len(env.receiver.changes()) == 1
     with pytest.raises(SandboxError, match="no transaction"):
         await send_control(env.url, "missing", "settle")
 
@@ -482,3 +490,181 @@ async def test_create_midtrans_sandbox_gives_an_app() -> None:
     async with serve_app(app) as url, httpx.AsyncClient(base_url=url) as http:
         data = (await http.post("/v2/charge", json=charge_body(), headers=AUTH)).json()
         assert re.fullmatch(r"\d{12}", data["payment_code"])
+
+
+# -- Midtrans as it really behaves (issue 12) ---------------------------------------------------
+
+
+async def test_each_charge_brings_a_pending_notification_that_may_beat_the_answer(env: Env) -> None:
+    # The charge is created, then its answer is held back: the notification arrives first.
+    env.sandbox.add_fault(delay_seconds=0.5, create_before_failing=True, paths=["/v2/charge"])
+    answer = asyncio.ensure_future(env.charge())
+    await env.receiver.wait_for(1)
+    assert not answer.done()
+    [(_, body)] = env.receiver.received
+    assert (body["transaction_status"], body["status_code"]) == ("pending", "201")
+    assert verify_notification(body, KEY)
+    assert (await answer).json()["transaction_status"] == "pending"
+
+
+async def test_get_status_after_expire_is_407_and_after_cancel_200(env: Env) -> None:
+    await env.charge(charge_body("e-1"))
+    await env.charge(charge_body("c-1"))
+    await env.control("e-1", "expire", notify=False)
+    await env.control("c-1", "cancel", notify=False)
+    expired = await env.http.get("/v2/e-1/status", headers=AUTH)
+    cancelled = await env.http.get("/v2/c-1/status", headers=AUTH)
+    assert expired.status_code == cancelled.status_code == 200
+    assert (expired.json()["status_code"], expired.json()["transaction_status"]) == (
+        "407",
+        "expire",
+    )
+    assert (cancelled.json()["status_code"], cancelled.json()["transaction_status"]) == (
+        "200",
+        "cancel",
+    )
+    assert expired.json()["signature_key"] == sha512("e-1" + "407" + "25000.00" + KEY)
+    # The notifications keep 202.
+    assert env.sandbox.notification_for("e-1")["status_code"] == "202"
+
+
+@pytest.mark.parametrize("closing", ["cancel", "expire"])
+async def test_an_order_id_can_be_charged_again_after_cancel_or_expire(
+    env: Env, closing: str
+) -> None:
+    first = (await env.charge()).json()
+    assert (await env.charge()).json()["status_code"] == "406"  # while the first one stands
+    await env.control("order-1", closing, notify=False)
+    again = await env.charge()
+    assert again.status_code == 201
+    assert again.json()["transaction_id"] != first["transaction_id"]
+    assert env.sandbox.transactions["order-1"].transaction_status == "pending"
+    await env.control("order-1", "settle", notify=False)
+    assert (await env.charge()).json()["status_code"] == "406"  # nor after it is paid
+
+
+async def test_override_notification_takes_at_most_two_urls(env: Env) -> None:
+    two = f"{env.receiver_url}/a, {env.receiver_url}/b"
+    assert (await env.charge(headers={"X-Override-Notification": two})).status_code == 201
+    await env.control("order-1", "settle")
+    await env.receiver.wait_for(2, changes=True)
+    assert sorted(p for p, _ in env.receiver.changes()) == ["/a", "/b"]
+    three = two + f", {env.receiver_url}/c"
+    refused = await env.charge(charge_body("order-2"), headers={"X-Override-Notification": three})
+    assert_invalid(refused, "at most 2 URLs")
+
+
+@pytest.mark.parametrize(
+    ("email", "ok"),
+    [
+        ("", True),
+        ("budi@example.com", True),
+        ("budi.s+warung@mail.example.co.id", True),
+        ("budi@[10.0.0.1]", True),
+        ("Budi@Example.com", False),  # the documented pattern is lower case only
+        ("budi@localhost", False),
+        ("budi..s@example.com", False),
+        ("budi @example.com", False),
+        ("budi@example.com.", False),
+    ],
+)
+async def test_customer_email_is_checked_as_midtrans_documents(
+    env: Env, email: str, ok: bool
+) -> None:
+    body = charge_body(customer_details={"first_name": "Budi", "email": email})
+    response = await env.charge(body)
+    if ok:
+        assert response.status_code == 201, response.json()
+    else:
+        assert_invalid(response, "customer_details.email format is invalid")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"id": "x" * 51}, "item_details[0].id"),
+        ({"name": "x" * 51}, "item_details[0].name"),
+        ({"price": 10_000.0}, "item_details[0].price must be an integer"),
+    ],
+)
+async def test_item_id_name_and_price_are_checked(
+    env: Env, change: dict[str, Any], message: str
+) -> None:
+    body = charge_body()
+    body["item_details"][0].update(change)
+    assert_invalid(await env.charge(body), message)
+
+
+async def test_amounts_must_be_integers(env: Env) -> None:
+    body = charge_body()
+    body["transaction_details"]["gross_amount"] = 25_000.0
+    assert_invalid(await env.charge(body), "gross_amount must be an integer")
+
+
+@pytest.mark.parametrize(
+    "order_time", ["2030-01-02 10:04:05 +07:00", "2030-01-02T10:04:05 +0700", "2030-01-02 10:04"]
+)
+async def test_order_time_must_have_midtrans_form(env: Env, order_time: str) -> None:
+    expiry = {"order_time": order_time, "expiry_duration": 1, "unit": "day"}
+    assert_invalid(await env.charge(charge_body(custom_expiry=expiry)), "custom_expiry.order_time")
+
+
+@pytest.mark.parametrize(
+    ("code", "http"), [(429, 429), (402, 200), (410, 200), (411, 200), (413, 200), (502, 502)]
+)
+async def test_injected_error_codes_come_as_midtrans_sends_them(
+    env: Env, code: int, http: int
+) -> None:
+    env.sandbox.add_fault(fail_status=code, paths=["/v2/charge"])
+    response = await env.charge()
+    assert response.status_code == http
+    assert response.json()["status_code"] == str(code)
+    assert not env.sandbox.transactions
+    assert (await env.charge()).status_code == 201
+
+
+async def test_slow_answer_past_a_deadline(env: Env) -> None:
+    await env.charge()
+    env.sandbox.add_fault(delay_seconds=0.4, paths=["/v2/*/status"])
+    with pytest.raises(httpx.ReadTimeout):
+        await env.http.get("/v2/order-1/status", headers=AUTH, timeout=0.2)
+
+
+async def test_notifications_can_be_switched_off(env: Env) -> None:
+    off = await env.http.post("/_sandbox/notifications", json={"enabled": False})
+    assert off.json() == {"enabled": False}
+    await env.charge()
+    answer = (await env.control("order-1", "settle")).json()
+    assert (answer["delivered"], answer["status"]) == (False, None)
+    assert env.sandbox.transactions["order-1"].transaction_status == "settlement"
+    assert (await env.http.post("/_sandbox/notifications", json={})).status_code == 400
+    await env.http.post("/_sandbox/notifications", json={"enabled": True})
+    await env.control("order-1", "deny")
+    assert [b["transaction_status"] for _, b in env.receiver.received] == ["deny"]
+
+
+@pytest.mark.parametrize(
+    ("status", "retries"),
+    [(200, 0), (302, 0), (500, 1), (503, 4), (400, 2), (404, 2), (401, 5), (None, 5)],
+)
+def test_retry_count_follows_our_answer(status: int | None, retries: int) -> None:
+    assert retries_for(status) == retries
+
+
+async def test_failed_notifications_are_retried_on_a_scaled_schedule(env: Env) -> None:
+    env.sandbox.notification_retry_scale = 0.001  # 2 min -> 0.12 s, 10 min -> 0.6 s, ...
+    await env.charge()
+    await env.receiver.wait_for(1)
+    env.receiver.status = 503
+    started = time.monotonic()
+    await env.control("order-1", "settle")
+    await env.receiver.wait_for(3, changes=True, within=5)
+    env.receiver.status = 200
+    await env.receiver.wait_for(4, changes=True, within=5)
+    took = time.monotonic() - started
+    assert 1.8 * 0.9 <= took < 4  # the third retry comes 30 min (x 0.001) after the first
+    settled = [
+        d for d in env.sandbox.deliveries if d.notification["transaction_status"] != "pending"
+    ]
+    assert [(d.attempt, d.status) for d in settled] == [(0, 503), (1, 503), (2, 503), (3, 200)]
+    await env.sandbox.aclose()

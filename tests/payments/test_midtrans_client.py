@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import re
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from bot.text.parsing import parse_email
 from hypothesis import given
 from hypothesis import strategies as st
 from starlette.applications import Starlette
@@ -29,6 +31,7 @@ from bot.payments.midtrans import (
     MidtransRequestInvalid,
     build_charge_body,
     format_midtrans_time,
+    midtrans_email,
     notification_signature,
     parse_amount,
     parse_midtrans_time,
@@ -167,7 +170,7 @@ async def test_status_follows_the_transaction(
     assert (status.status_code, status.transaction_status) == ("201", "pending")
     assert status.payment_code == charged.payment_code
     assert status.gross_amount == 25_000
-    assert status.fraud_status == "accept"
+    assert status.fraud_status is None  # Indomaret answers carry none
     assert status.expiry_time == charged.expiry_time
 
     await sandbox.trigger("order-1", "settle", notify=False)
@@ -637,3 +640,91 @@ def test_missing_fields_and_odd_payloads_are_rejected() -> None:
     assert not verify_notification(signed(), "another-key")
     assert not verify_notification([], KEY)  # type: ignore[arg-type]
     assert not verify_notification(None, KEY)  # type: ignore[arg-type]
+
+
+# -- Midtrans as it really behaves (issue 12) ---------------------------------------------------
+
+
+async def test_429_is_charged_again_after_pauses_never_three_times_in_1_5_s(
+    sandbox: MidtransSandbox, sandbox_url: str
+) -> None:
+    sandbox.add_fault(fail_status=429, times=2, paths=["/v2/charge"])
+    async with MidtransClient(KEY, base_url=sandbox_url) as midtrans:  # default pauses
+        charged = await midtrans.charge_indomaret(charge_request())
+    charges = [r.at for r in sandbox.requests if r.path == "/v2/charge"]
+    assert len(charges) == 3
+    assert charges[2] - charges[0] >= 1.5
+    assert list(sandbox.transactions) == ["order-1"]
+    assert sandbox.transactions["order-1"].payment_code == charged.payment_code
+    assert not [r for r in sandbox.requests if r.path.endswith("/status")]  # 429: not created
+
+
+async def test_429_that_lasts_is_a_refusal(sandbox: MidtransSandbox, sandbox_url: str) -> None:
+    sandbox.add_fault(fail_status=429, times=5, paths=["/v2/charge"])
+    async with MidtransClient(
+        KEY, base_url=sandbox_url, rate_limit_delays=(0.01, 0.01)
+    ) as midtrans:
+        with pytest.raises(MidtransError) as caught:
+            await midtrans.charge_indomaret(charge_request())
+    assert caught.value.kind is MidtransErrorKind.RATE_LIMITED
+    assert len([r for r in sandbox.requests if r.path == "/v2/charge"]) == 3
+    assert not sandbox.transactions
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        (411, MidtransErrorKind.REFUSED),
+        (413, MidtransErrorKind.REFUSED),
+        (402, MidtransErrorKind.PAYMENT_CHANNEL_INACTIVE),
+        (410, MidtransErrorKind.GONE),
+    ],
+)
+async def test_refusals_in_the_body_under_http_200_are_refusals_at_once(
+    sandbox: MidtransSandbox, client: MidtransClient, code: int, kind: MidtransErrorKind
+) -> None:
+    sandbox.add_fault(fail_status=code, paths=["/v2/charge"])
+    with pytest.raises(MidtransError) as caught:
+        await client.charge_indomaret(charge_request())
+    assert caught.value.kind is kind
+    assert api_calls(sandbox) == ["POST /v2/charge"]  # no Get Status, no second charge
+
+
+async def test_get_status_after_expire_and_cancel(client: MidtransClient) -> None:
+    await client.charge_indomaret(charge_request("e-1"))
+    await client.charge_indomaret(charge_request("c-1"))
+    await client.expire("e-1")
+    await client.cancel("c-1")
+    expired, cancelled = await client.get_status("e-1"), await client.get_status("c-1")
+    assert expired is not None and cancelled is not None
+    assert (expired.status_code, expired.transaction_status) == ("407", "expire")
+    assert (cancelled.status_code, cancelled.transaction_status) == ("200", "cancel")
+    with pytest.raises(MidtransError) as caught:
+        await client.cancel("c-1")  # 412 under HTTP 200
+    assert caught.value.kind is MidtransErrorKind.STATUS_LOCKED
+
+
+def _with_email(email: str) -> ChargeRequest:
+    return dataclasses.replace(charge_request(), customer=Customer("Budi", "", email, "08112"))
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("Budi.Santoso@Example.CO.ID", "budi.santoso@example.co.id"),
+        ("budi@localhost", ""),  # Midtrans would refuse it: left out, the charge still goes
+        ("", ""),
+    ],
+)
+async def test_email_goes_as_midtrans_accepts_it(
+    sandbox: MidtransSandbox, client: MidtransClient, given: str, sent: str
+) -> None:
+    await client.charge_indomaret(_with_email(given))
+    assert sandbox.charge_requests[0]["customer_details"]["email"] == sent
+
+
+@given(st.sampled_from(["Budi", "a.b", "x+y", "O'Neil", "UPPER_case"]), st.booleans())
+def test_every_address_the_chat_accepts_midtrans_accepts(local: str, sub: bool) -> None:
+    address = parse_email(f"{local}@{'mail.' if sub else ''}Example.co.id")
+    assert address is not None
+    assert midtrans_email(address) == address.lower()

@@ -62,8 +62,10 @@ async def test_a_paid_order_is_applied_in_another_process(harness: Harness) -> N
     await harness.standin.wait_for_message(user, lambda m: "Pembayaran diterima" in m.text)
     events = await harness.store.run(Tx.payment_events, order.id)
     notified = [e.outcome for e in events if e.source == "notification"]
+    # The charge's own pending notification first (recorded, nothing to confirm), then:
     assert notified == [
-        PaymentOutcome.CONFIRMED
+        PaymentOutcome.NO_CHANGE,
+        PaymentOutcome.CONFIRMED,
     ]  # the default: confirmed with Get Status, then applied
     assert [e.source for e in events if e.applied] == ["status_check"]
     assert harness.standin.violations == []

@@ -75,9 +75,13 @@ class World:
         return self.url + self.settings.notification_path
 
     async def order(self, kopi: int = 2, roti: int = 0, **kw: Any) -> Order:
-        """An order of Kopi susu (and Roti bakar) with a real charge at the sandbox."""
+        """An order of Kopi susu (and Roti bakar) with a real charge at the sandbox, once the
+        "pending" notification that every charge brings has been answered."""
         items = [(p, n) for p, n in ((self.kopi, kopi), (self.roti, roti)) if n]
-        return await place_order(self.store, self.midtrans, items, now=self.clock(), **kw)
+        order = await place_order(self.store, self.midtrans, items, now=self.clock(), **kw)
+        if order.charge is not None:
+            await pending_answered(self.sandbox, order.id)
+        return order
 
     async def get(self, order_id: str) -> Order:
         order = await self.store.run(Tx.order, order_id)
@@ -109,6 +113,18 @@ class World:
         return [m.text for m in self.standin.messages(chat)]
 
 
+async def pending_answered(sandbox: MidtransSandbox, order_id: str, timeout: float = 5.0) -> None:
+    """Wait until the sandbox's "pending" notification for ``order_id`` got its answer."""
+    deadline = utc_now() + timedelta(seconds=timeout)
+    while not any(
+        d.notification["order_id"] == order_id and d.notification["transaction_status"] == "pending"
+        for d in sandbox.deliveries
+    ):
+        if utc_now() > deadline:
+            raise AssertionError(f"no pending notification for {order_id} was answered")
+        await asyncio.sleep(0.005)
+
+
 @asynccontextmanager
 async def payment_world(
     tmp_path: Path,
@@ -122,6 +138,7 @@ async def payment_world(
     take_updates: bool = True,
     is_running: Callable[[], bool] = lambda: True,
     db_name: str = "warung.db",
+    settings_changes: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[World]:
     clock = FakeClock()
     standin = TelegramStandin(token=TOKEN)
@@ -149,6 +166,7 @@ async def payment_world(
             reversal_window=reversal_window,
             reconcile_grace=timedelta(seconds=30),
         )
+        settings = dataclasses.replace(settings, **dict(settings_changes or {}))
         store = await Store.open(settings.database_path)
         stack.push_async_callback(store.close)
         midtrans = MidtransClient(SERVER_KEY, base_url=sandbox_url, retry_backoff=0.01)

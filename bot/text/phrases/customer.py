@@ -187,6 +187,14 @@ ID: dict[str, str] = {
         "⚠️ <b>Midtrans menolak server key</b> (401). Semua checkout gagal sampai "
         "MIDTRANS_SERVER_KEY dan MIDTRANS_ENVIRONMENT di .env diperbaiki dan bot dijalankan ulang."
     ),
+    "seller_alert.midtrans_402": (
+        "⚠️ <b>Kanal pembayaran Indomaret belum aktif</b> di akun Midtrans (402). Semua checkout "
+        "gagal sampai Indomaret diaktifkan di dashboard Midtrans (Settings &gt; Payment)."
+    ),
+    "seller_alert.midtrans_410": (
+        "⚠️ <b>Akun merchant Midtrans dinonaktifkan</b> (410). Semua checkout gagal; hubungi "
+        "dukungan Midtrans."
+    ),
     "command.start": "Lihat menu",
     "command.cart": "Keranjang",
     "command.orders": "Pesanan saya",
@@ -362,6 +370,15 @@ EN: dict[str, str] = {
     "seller_alert.midtrans_401": (
         "⚠️ <b>Midtrans refused the server key</b> (401). Every checkout fails until "
         "MIDTRANS_SERVER_KEY and MIDTRANS_ENVIRONMENT in .env are fixed and the bot restarted."
+    ),
+    "seller_alert.midtrans_402": (
+        "⚠️ <b>The Indomaret payment channel is not active</b> on the Midtrans account (402). "
+        "Every checkout fails until Indomaret is activated in the Midtrans dashboard "
+        "(Settings &gt; Payment)."
+    ),
+    "seller_alert.midtrans_410": (
+        "⚠️ <b>The Midtrans merchant account is deactivated</b> (410). Every checkout fails; "
+        "contact Midtrans support."
     ),
     "command.start": "See the menu",
     "command.cart": "Cart",
