@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from bot.text.parsing import parse_email
 from hypothesis import given
 from hypothesis import strategies as st
 from starlette.applications import Starlette
@@ -37,6 +36,7 @@ from bot.payments.midtrans import (
     parse_midtrans_time,
     verify_notification,
 )
+from bot.text.fields import parse_email
 from devtools.midtrans import MidtransSandbox
 from tests.support.servers import closed_port, serve_app
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.chat.seller.orders import order_text
-from bot.payments.ledger import Outcome
+from bot.payments.ledger import PaymentOutcome
 from bot.payments.polling import RateLimit, StatusPoller, poll_interval
 from bot.rules.orders import OrderStatus
 from storage import Tx
@@ -54,7 +54,7 @@ async def test_slow_get_status_gets_503_within_the_deadline_then_the_retry_appli
     first = await world.sandbox.trigger(order.id, "settle")
     assert first.status == 503
     assert first.seconds < DEADLINE.total_seconds() + 0.3  # not the 3 s Midtrans took
-    assert Outcome.UNAVAILABLE in await _outcomes(world, order.id)  # what arrived is kept
+    assert PaymentOutcome.UNAVAILABLE in await _outcomes(world, order.id)  # what arrived is kept
     await world.push(CUSTOMER, contains="Pembayaran diterima")
     assert (await world.get(order.id)).status == OrderStatus.PAID
     retries = [d for d in world.sandbox.deliveries if d.attempt and d.notification["order_id"]]
@@ -82,7 +82,7 @@ async def test_unconfirmed_notifications_that_contradict_themselves_move_no_mone
     assert answer.status_code == 400
     assert (await unconfirmed.get(order.id)).status == OrderStatus.AWAITING_PAYMENT
     rows = await unconfirmed.store.run(Tx.payment_events, order.id)
-    assert (rows[-1].verified, rows[-1].outcome) == (False, Outcome.INCONSISTENT)
+    assert (rows[-1].verified, rows[-1].outcome) == (False, PaymentOutcome.INCONSISTENT)
     real = unconfirmed.sandbox.notification_for(order.id, "settlement")
     assert (await unconfirmed.post_notification(real)).status_code == 200
     assert (await unconfirmed.get(order.id)).status == OrderStatus.PAID
@@ -213,5 +213,7 @@ async def test_pending_before_the_charge_answer_is_recorded_and_checkout_goes_on
     assert order.charge is not None
     assert order.charge.payment_code == world.sandbox.transactions[order.id].payment_code
     rows = await world.store.run(Tx.payment_events, order.id)
-    assert [(e.transaction_status, e.outcome) for e in rows] == [("pending", Outcome.NO_CHANGE)]
+    assert [(e.transaction_status, e.outcome) for e in rows] == [
+        ("pending", PaymentOutcome.NO_CHANGE)
+    ]
     assert (await world.get(order.id)).status == OrderStatus.AWAITING_PAYMENT
