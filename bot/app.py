@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
 
+from bot.chat import groups
 from bot.chat.context import CONTEXT_TYPES
 from bot.chat.customer import register as customer
 from bot.chat.seller import register as admin
@@ -190,8 +191,9 @@ class BotRuntime:
             # PTB notes that per_message=False does not track buttons per message; our buttons
             # carry all they need in their data, and the conversation is per chat on purpose.
             warnings.filterwarnings("ignore", message="If 'per_message=False'")
+            groups.register(application)  # first: no shopping handler sees a group update
             admin.register(application)
-            customer.register(application)
+            customer.register(application, checkout_timeout=settings.checkout_timeout)
         application.add_error_handler(_on_error)
 
         await application.initialize()
