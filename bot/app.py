@@ -23,6 +23,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
 
+from bot.chat import groups
 from bot.chat.context import CONTEXT_TYPES
 from bot.chat.customer import register as customer
 from bot.chat.seller import register as admin
@@ -54,38 +55,54 @@ from storage import OutboxMessage, Store, Tx
 logger = logging.getLogger(__name__)
 
 
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates of different chats run concurrently; updates of one chat run in order.
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Updates of different chats and users run concurrently; updates that share a chat or a
+    user run in order.
 
     A checkout waits on Midtrans for a moment; other customers should not wait with it. The
-    conversation state of one chat must not race with itself, hence one lock per chat.
+    conversation state of one chat must not race with itself, and neither may one person's
+    cart and pending orders, which follow the user across chats (their private chat, a group,
+    a button on an old message): hence one lock per chat and one per user. An update takes
+    both, always in the same global order, so two updates never wait on each other in a circle.
     """
 
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}  # updates holding or awaiting each chat's lock
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self._users: dict[tuple[str, int], int] = {}  # updates holding or awaiting each lock
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat_id = 0
-        if isinstance(update, Update) and update.effective_chat:
-            chat_id = update.effective_chat.id
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        self._users[chat_id] = self._users.get(chat_id, 0) + 1
+        keys = sorted(_serial_keys(update))
+        for key in keys:
+            self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with lock:
+            async with contextlib.AsyncExitStack() as held:
+                for key in keys:
+                    await held.enter_async_context(self._locks.setdefault(key, asyncio.Lock()))
                 await coroutine
         finally:
-            self._users[chat_id] -= 1
-            if not self._users[chat_id]:  # forget idle chats: memory stays flat
-                del self._users[chat_id]
-                del self._locks[chat_id]
+            for key in keys:
+                self._users[key] -= 1
+                if not self._users[key]:  # forget idle chats and users: memory stays flat
+                    del self._users[key]
+                    del self._locks[key]
 
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
         return None
+
+
+def _serial_keys(update: object) -> set[tuple[str, int]]:
+    """The locks an update needs: its chat's and its sender's (one shared key when neither)."""
+    keys: set[tuple[str, int]] = set()
+    if isinstance(update, Update):
+        if update.effective_chat:
+            keys.add(("chat", update.effective_chat.id))
+        if update.effective_user:
+            keys.add(("user", update.effective_user.id))
+    return keys or {("chat", 0)}
 
 
 class BotRuntime:
@@ -146,7 +163,7 @@ class BotRuntime:
             .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=WIB))
             .rate_limiter(AIORateLimiter(max_retries=2))
             .persistence(SQLitePersistence(store))
-            .concurrent_updates(PerChatUpdateProcessor())
+            .concurrent_updates(PerUserUpdateProcessor())
             .context_types(CONTEXT_TYPES)
             .build()
         )
@@ -189,8 +206,9 @@ class BotRuntime:
             # PTB notes that per_message=False does not track buttons per message; our buttons
             # carry all they need in their data, and the conversation is per chat on purpose.
             warnings.filterwarnings("ignore", message="If 'per_message=False'")
+            groups.register(application)  # first: no shopping handler sees a group update
             admin.register(application)
-            customer.register(application)
+            customer.register(application, checkout_timeout=settings.checkout_timeout)
         application.add_error_handler(_on_error)
 
         await application.initialize()

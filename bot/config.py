@@ -86,6 +86,7 @@ class Settings:
     payment_expiry: timedelta = timedelta(hours=24)
     shop_name: str = "Warung"
     max_pending_orders: int = 3
+    checkout_timeout: timedelta = timedelta(hours=24)
     confirm_notifications: bool = True
     payment_worker: bool = True
     reversal_window: timedelta = timedelta(minutes=5)
@@ -323,6 +324,9 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
         max_pending_orders=_read(
             env, "MAX_PENDING_ORDERS", _parse_positive_int, "3", defaults.max_pending_orders
         ),
+        checkout_timeout=_read(
+            env, "CHECKOUT_TIMEOUT", _parse_checkout_timeout, "24h", defaults.checkout_timeout
+        ),
         confirm_notifications=_read(
             env, "CONFIRM_NOTIFICATIONS", _parse_bool, "true", defaults.confirm_notifications
         ),
@@ -398,6 +402,13 @@ def _parse_shop_name(text: str) -> str:
     if len(name) > 64:
         raise ValueError("is longer than 64 characters")
     return name
+
+
+def _parse_checkout_timeout(text: str) -> timedelta:
+    value = parse_duration(text)
+    if value < timedelta(seconds=1):
+        raise ValueError("must be at least 1s")
+    return value
 
 
 def _parse_reconcile_interval(text: str) -> timedelta:

@@ -120,6 +120,9 @@ _CHAT_ACTIONS = {
     "record_video_note",
     "upload_video_note",
 }
+_MEMBER_STATUSES = {"member", "administrator", "creator"}
+_DEEP_LINK_RE = re.compile(r"https://(?:t|telegram)\.me/([A-Za-z0-9_]{5,32})(?:\?start=([^&#]*))?")
+_START_PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _DEFAULT_UPDATES_EXCLUDED = {"chat_member", "message_reaction", "message_reaction_count"}
 _NGINX_PAGE = (
     "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n"
@@ -844,6 +847,7 @@ class _Chat:
     user_message_ids: set[int] = field(default_factory=set)
     reply_keyboard: list[list[JSON]] | None = None
     log: list[str] = field(default_factory=list)
+    members: dict[int, str] = field(default_factory=dict)  # groups: user id -> member status
 
     def to_json(self) -> JSON:
         data: JSON = {"id": self.id, "type": self.type}
@@ -1008,6 +1012,29 @@ class FakeUser:
             return self.send_location(-6.2, 106.816666)
         return self.send_text(button["text"])
 
+    def open_link(self, url: str) -> JSON:
+        """Open a t.me link as the Telegram app does: a deep link to this bot
+        (``https://t.me/<bot>?start=<payload>``) opens the private chat and sends
+        ``/start <payload>``. Anything else a real client would not turn into a /start (another
+        bot, a bad payload) is recorded as a violation and fails the test."""
+        payload = self.standin._deep_link_payload(url)
+        return self.send_text(f"/start {payload}" if payload else "/start")
+
+    def follow(self, button_text: str, message: BotMessage | int | None = None) -> JSON:
+        """Tap the URL button whose label contains ``button_text`` (a deep link to this bot)."""
+        chat_id = message.chat_id if isinstance(message, BotMessage) else self.chat_id
+        target = self.standin._tap_target(chat_id, message)
+        found = [b for b in target.buttons if button_text in b.text]
+        if len(found) != 1:
+            raise AssertionError(
+                f"{len(found)} buttons match {button_text!r}; buttons: {target.button_texts}"
+            )
+        for row in (target.reply_markup or {}).get("inline_keyboard", []):
+            for button in row:
+                if button.get("text") == found[0].text and "url" in button:
+                    return self.open_link(str(button["url"]))
+        raise AssertionError(f"button {found[0].text!r} is not a URL button")
+
     def block_bot(self) -> JSON:
         """Block the bot: later sends answer 403 and a my_chat_member update is sent."""
         self.standin.block(self.chat_id)
@@ -1140,6 +1167,7 @@ class TelegramStandin:
             "sendChatAction": self._send_chat_action,
             "getFile": self._get_file,
             "getChat": self._get_chat,
+            "getChatMember": self._get_chat_member,
         }
 
     # ---- serving --------------------------------------------------------------------------
@@ -1194,10 +1222,34 @@ class TelegramStandin:
         )
         return user
 
-    def group(self, chat_id: int, title: str = "Warung Admin", kind: str = "group") -> int:
-        """Register a group (or "supergroup") the bot is a member of; returns its id."""
-        self._chats.setdefault(chat_id, _Chat(chat_id, kind, title=title, started=True))
+    def group(
+        self,
+        chat_id: int,
+        title: str = "Warung Admin",
+        kind: str = "group",
+        members: dict[FakeUser, str] | None = None,
+    ) -> int:
+        """Register a group (or "supergroup") the bot is a member of; returns its id.
+
+        ``members`` maps users to their status ("member", "administrator", "creator"); only
+        members can write or tap buttons there, as on Telegram (``join`` and ``leave`` later).
+        """
+        chat = self._chats.setdefault(chat_id, _Chat(chat_id, kind, title=title, started=True))
+        for user, status in (members or {}).items():
+            chat.members[user.id] = status
         return chat_id
+
+    def join(self, group_id: int, user: FakeUser, status: str = "member") -> None:
+        """``user`` joins a group (or has their status changed: "administrator", "creator")."""
+        if status not in _MEMBER_STATUSES:
+            raise ValueError(f"status must be one of {sorted(_MEMBER_STATUSES)}")
+        self._chats[group_id].members[user.id] = status
+        self._chats[group_id].log.append(f"{user.first_name} is now {status}")
+
+    def leave(self, group_id: int, user: FakeUser) -> None:
+        """``user`` leaves a group: getChatMember answers "left" and they can no longer write."""
+        self._chats[group_id].members.pop(user.id, None)
+        self._chats[group_id].log.append(f"{user.first_name} left")
 
     def messages(self, chat: int | FakeUser, *, include_deleted: bool = False) -> list[BotMessage]:
         """The bot's messages in a chat, oldest first, in their current (edited) state."""
@@ -1934,6 +1986,57 @@ class TelegramStandin:
             },
         }
 
+    async def _get_chat_member(self, params: JSON, files: dict[str, UploadedFile]) -> Any:
+        """A ChatMember as Telegram gives it: "left" for known users not in the group."""
+        chat = self._chats[int(params["chat_id"])]
+        user_id = _as_int(params["user_id"])
+        user = self._users.get(user_id) if user_id is not None else None
+        if user is None:
+            raise _bad("user not found", violation=False)
+        if chat.type == "private":
+            status = "member" if chat.id == user.id else "left"
+        else:
+            status = chat.members.get(user.id, "left")
+        member: JSON = {"status": status, "user": user.to_json()}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update(
+                {
+                    key: False
+                    for key in (
+                        "can_be_edited",
+                        "is_anonymous",
+                        "can_delete_messages",
+                        "can_manage_video_chats",
+                        "can_restrict_members",
+                        "can_promote_members",
+                        "can_change_info",
+                        "can_post_stories",
+                        "can_edit_stories",
+                        "can_delete_stories",
+                    )
+                }
+            )
+            member.update(can_manage_chat=True, can_invite_users=True)
+        return member
+
+    def _deep_link_payload(self, url: str) -> str:
+        """The start payload of a deep link to this bot; a violation when it is not one."""
+        match = _DEEP_LINK_RE.fullmatch(url)
+        problem = ""
+        if match is None:
+            problem = f"not a t.me link: {url!r}"
+        elif match.group(1).lower() != str(self.bot_user["username"]).lower():
+            problem = f"deep link to another bot: {url!r}"
+        elif match.group(2) is not None and not _START_PAYLOAD_RE.fullmatch(match.group(2)):
+            problem = f"start payload must be 1-64 of A-Z a-z 0-9 _ -: {url!r}"
+        if problem:
+            self.violations.append(Violation("deep link", problem, {"url": url}))
+            raise AssertionError(problem)
+        assert match is not None
+        return match.group(2) or ""
+
     def _fallback(self, method: str, params: JSON) -> Any:
         """Other valid methods: a generic answer of the type they return."""
         returns = self.schema.returns.get(method, ["Boolean"]) if self.schema else ["Boolean"]
@@ -2120,8 +2223,16 @@ class TelegramStandin:
 
     # ---- user side ------------------------------------------------------------------------
 
+    def _require_member(self, chat: _Chat, user: FakeUser) -> None:
+        if chat.type != "private" and chat.members.get(user.id) not in _MEMBER_STATUSES:
+            raise AssertionError(
+                f"{user.first_name} is not a member of {chat.title or chat.id}: "
+                "call standin.join(group, user) first"
+            )
+
     def _user_message(self, user: FakeUser, content: JSON, line: str, chat_id: int | None) -> JSON:
         chat = self._chats[chat_id if chat_id is not None else user.chat_id]
+        self._require_member(chat, user)
         chat.started = True
         message_id = chat.next_message_id
         chat.next_message_id += 1
@@ -2170,6 +2281,7 @@ class TelegramStandin:
             query_id, message.chat_id, message.message_id, data
         )
         chat = self._chats[message.chat_id]
+        self._require_member(chat, user)
         chat.started = True
         chat.log.append(f"{user.first_name} taps [{label}] on #{message.message_id}")
         self._cursor[chat.id] = len(self._events)

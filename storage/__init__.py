@@ -13,7 +13,7 @@ from storage.models import (
     SalesReport,
 )
 from storage.store import Store
-from storage.tx import OutOfStock, Tx
+from storage.tx import OutOfStock, PendingLimit, TooManyPending, Tx
 
 __all__ = [
     "Charge",
@@ -25,8 +25,10 @@ __all__ = [
     "OutOfStock",
     "OutboxMessage",
     "PaymentEvent",
+    "PendingLimit",
     "Product",
     "SalesReport",
     "Store",
+    "TooManyPending",
     "Tx",
 ]

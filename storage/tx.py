@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from storage.models import (
@@ -35,6 +36,23 @@ class OutOfStock(Exception):
         super().__init__(f"product {product_id} ({name}) is out of stock")
         self.product_id = product_id
         self.name = name
+
+
+class TooManyPending(Exception):
+    """The customer already has as many unpaid orders as the shop allows; nothing was written."""
+
+    def __init__(self, customer_id: int, pending: int) -> None:
+        super().__init__(f"customer {customer_id} has {pending} unpaid orders")
+        self.customer_id = customer_id
+        self.pending = pending
+
+
+@dataclass(frozen=True)
+class PendingLimit:
+    """At most ``limit`` orders of one customer in ``statuses`` (the unpaid ones)."""
+
+    statuses: tuple[str, ...]
+    limit: int
 
 
 def ts(moment: datetime) -> str:
@@ -230,8 +248,19 @@ class Tx:
 
     # --- orders --------------------------------------------------------------------------
 
-    def create_order(self, order: NewOrder) -> Order:
-        """Insert the order and its lines and reserve stock; OutOfStock rolls all of it back."""
+    def create_order(self, order: NewOrder, pending_limit: PendingLimit | None = None) -> Order:
+        """Insert the order and its lines and reserve stock; OutOfStock rolls all of it back.
+
+        With ``pending_limit``, the customer's unpaid orders are counted in this same
+        transaction and TooManyPending is raised before anything is written: two checkouts at
+        the same moment cannot both pass a check made before either was stored.
+        """
+        if pending_limit is not None:
+            pending = self.count_orders(
+                customer_id=order.customer_id, statuses=pending_limit.statuses
+            )
+            if pending >= pending_limit.limit:
+                raise TooManyPending(order.customer_id, pending)
         self.save_customer(order.customer_id, order.chat_id, order.created_at)
         self.conn.execute(
             "INSERT INTO orders (id, customer_id, chat_id, status, subtotal, delivery_fee,"

@@ -31,6 +31,7 @@ from bot.rules.orders import (
     event_from_midtrans,
     next_status,
 )
+from bot.rules.seller_group import seller_chats, seller_group_from
 from storage import Order, Tx
 
 if TYPE_CHECKING:  # the worker process need not load httpx
@@ -237,8 +238,8 @@ class Ledger:
         event = event_from_midtrans(report.transaction_status, report.fraud_status)
         if event not in _PAID_EVENTS or status.gross_amount != order.gross_amount:
             return self.apply(tx, report, now)
-        admins = self._admins(tx)
-        queued = _enqueue(tx, [pushes.seller_paid(order, admin) for admin in admins], now)
+        admins = self._seller_chats(tx)
+        queued = _enqueue(tx, [pushes.seller_paid(order, chat) for chat in admins], now)
         tx.stamp_order(order.id, seller_notified_at=now, last_checked_at=now)
         record(tx, report, now, PaymentOutcome.SELLER_NOTIFIED)
         if not admins:
@@ -326,11 +327,15 @@ class Ledger:
         ):
             # Sellers who were told about the sale must hear it is off; those who were not
             # never heard of it, so there is nothing to take back.
-            queued += [pushes.seller_reversed(order, admin) for admin in self._admins(tx)]
+            queued += [pushes.seller_reversed(order, chat) for chat in self._seller_chats(tx)]
         return queued
 
     def _admins(self, tx: Tx) -> list[int]:
         return sorted(set(self.admin_ids) | set(tx.admins()))
+
+    def _seller_chats(self, tx: Tx) -> list[int]:
+        """Paid-order and reversal pushes: the admins and/or the linked staff group."""
+        return seller_chats(seller_group_from(tx.shop_settings()), self._admins(tx))
 
 
 # --- helpers that run inside a transaction -----------------------------------------------

@@ -37,7 +37,7 @@ from bot.rules.orders import (
 from bot.rules.shop import Shop
 from bot.shop.services import Services
 from bot.text import phrases
-from storage import NewOrder, Order, OrderItem, OutOfStock, Tx
+from storage import NewOrder, Order, OrderItem, OutOfStock, PendingLimit, TooManyPending, Tx
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +107,19 @@ async def refusal(
     if not shop.is_open:
         return CheckoutOutcome.SHOP_CLOSED
     if customer_id is not None:
+        limit = pending_limit(services)
         pending = await services.store.run(
-            Tx.count_orders, customer_id=customer_id, statuses=list(PENDING)
+            Tx.count_orders, customer_id=customer_id, statuses=limit.statuses
         )
-        if pending >= services.settings.max_pending_orders:
+        if pending >= limit.limit:
             return CheckoutOutcome.TOO_MANY_PENDING
     return None
+
+
+def pending_limit(services: Services) -> PendingLimit:
+    """The pending-order rule as data: ``refusal`` checks it up front, and the transaction that
+    creates the order checks it again atomically (``Tx.create_order``)."""
+    return PendingLimit(tuple(sorted(PENDING)), services.settings.max_pending_orders)
 
 
 async def place_order(services: Services, draft: Draft) -> CheckoutResult:
@@ -149,9 +156,13 @@ async def place_order(services: Services, draft: Draft) -> CheckoutResult:
         note=draft.note,
     )
 
+    # ``refusal`` answered above; the transaction asks again with the same limit, atomically, so
+    # checkouts racing each other (two chats, two taps) cannot both pass.
+    limit = pending_limit(services)
+
     def create(tx: Tx) -> Order:
         """The order, its stock reservation and the customer's remembered details, together."""
-        order = tx.create_order(new)
+        order = tx.create_order(new, limit)
         tx.save_customer(
             draft.user_id,
             draft.chat_id,
@@ -168,6 +179,8 @@ async def place_order(services: Services, draft: Draft) -> CheckoutResult:
         order = await services.store.run(create)
     except OutOfStock as exc:
         return CheckoutResult(CheckoutOutcome.OUT_OF_STOCK, quote=priced, product_name=exc.name)
+    except TooManyPending:
+        return CheckoutResult(CheckoutOutcome.TOO_MANY_PENDING)
     return await charge_order(services, order, shop)
 
 

@@ -395,7 +395,9 @@ async def test_orders_list_filters_view_fulfil_cancel(harness: Harness) -> None:
     assert "sudah dibayar" in (await h.standin.wait_for_answer(query))["text"]
     assert (await h.store.run(Tx.order, paid.id)).status == "paid"
 
-    # Fulfil from the view: the customer is told.
+    # Fulfil from the view, past the reversal window (inside it, see test_reversal_window):
+    # the customer is told.
+    h.clock.advance(5)
     done = (await siti.choose("Tandai selesai", view))[-1]
     assert "ditandai selesai" in done.text and "Status: selesai" in done.text
     told = await h.standin.wait_for_message(budi, contains="sudah siap")

@@ -396,3 +396,58 @@ async def test_generated_updates_match_the_reference(standin: TelegramStandin, b
     for update in standin.pending_updates:
         assert schema.check(update, ["Update"], "update", top=False) is None, update
     assert schema.check(standin.bot_user, ["User"], "me", top=False) is None
+
+
+async def test_groups_have_members_and_get_chat_member_answers_like_telegram(
+    standin: TelegramStandin, bot: Bot
+) -> None:
+    schema = standin.schema
+    assert schema is not None
+    siti = standin.user(9000, first_name="Siti")
+    budi = standin.user(1001, first_name="Budi")
+    group = standin.group(-100500, "Staf Warung", "supergroup", members={siti: "creator"})
+    with pytest.raises(AssertionError, match="not a member"):
+        budi.send_text("halo", chat=group)  # Telegram delivers nothing from non-members
+    standin.join(group, budi)
+    budi.send_text("/menu@warung_test_bot", chat=group)
+
+    owner = await bot.get_chat_member(group, siti.id)
+    assert owner.status == "creator"
+    member = await bot.get_chat_member(group, budi.id)
+    assert member.status == "member"
+    standin.join(group, budi, "administrator")
+    assert (await bot.get_chat_member(group, budi.id)).status == "administrator"
+    standin.leave(group, budi)
+    assert (await bot.get_chat_member(group, budi.id)).status == "left"
+    with pytest.raises(BadRequest, match="User not found"):
+        await bot.get_chat_member(group, 777)
+    for call in standin.calls_to("getChatMember"):
+        if call.status == 200:
+            assert schema.check(call.result, ["ChatMember"], "member", top=False) is None
+    assert standin.violations == []
+
+
+async def test_deep_links_open_the_private_chat_with_a_start_payload(
+    standin: TelegramStandin, bot: Bot
+) -> None:
+    siti = standin.user(9000, first_name="Siti")
+    group = standin.group(-100500, "Staf Warung", members={siti: "member"})
+    link = "https://t.me/warung_test_bot?start=menu"
+    await bot.send_message(
+        group,
+        "Buka chat pribadi",
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Buka", url=link)]]),
+    )
+    sent = siti.follow("Buka", standin.last_message(group))
+    assert sent["chat"] == {"id": siti.id, "type": "private", "first_name": "Siti"}
+    assert sent["text"] == "/start menu"
+    # The private chat is open now: the bot may write first.
+    await bot.send_message(siti.id, "Selamat datang")
+    for bad in (
+        "https://t.me/other_bot?start=menu",
+        "https://t.me/warung_test_bot?start=bad payload",
+        "https://example.com/?start=x",
+    ):
+        with pytest.raises(AssertionError):
+            siti.open_link(bad)
+    assert [v.method for v in standin.violations] == ["deep link"] * 3

@@ -7,14 +7,17 @@ The cart lives in ``user_data["cart"]`` as ``{"<product id>": quantity}`` (JSON-
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -64,6 +67,7 @@ from bot.chat.customer.orders import (
     reorder,
     stale_button,
 )
+from bot.chat.customer.timeout import checkout_timed_out
 from bot.chat.customer.typed import (
     typed_confirm,
     typed_order,
@@ -99,14 +103,20 @@ def shopping_handlers() -> list[Any]:
     ]
 
 
-def conversation() -> ConversationHandler[Any]:
+def conversation(checkout_timeout: timedelta | None = None) -> ConversationHandler[Any]:
+    """``checkout_timeout``: idle this long, the conversation ends (``timeout.py``)."""
     private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     return ConversationHandler(
         name="customer",
         persistent=True,
         allow_reentry=False,
         per_message=False,
-        entry_points=[*shopping_handlers(), MessageHandler(private_text, typed_order)],
+        conversation_timeout=checkout_timeout,
+        entry_points=[
+            *shopping_handlers(),
+            MessageHandler(private_text, typed_order),
+            CallbackQueryHandler(stale_button),  # e.g. "pay" on a summary whose checkout timed out
+        ],
         states={
             SHOPPING: [MessageHandler(private_text, typed_order)],
             ASK_NAME: [
@@ -136,13 +146,18 @@ def conversation() -> ConversationHandler[Any]:
                 CallbackQueryHandler(abort, pattern=pattern(callbacks.ABORT)),
                 MessageHandler(private_text, press_a_button),
             ],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, checkout_timed_out)],
         },
         fallbacks=[*shopping_handlers(), CallbackQueryHandler(stale_button)],
     )
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(conversation())
+def register(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    *,
+    checkout_timeout: timedelta | None = None,
+) -> None:
+    application.add_handler(conversation(checkout_timeout))
 
 
 def commands(lang: str) -> list[tuple[str, str]]:

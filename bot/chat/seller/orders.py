@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import datetime
 from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -51,6 +52,7 @@ FILTERS: dict[str, tuple[str, ...] | None] = {
 }
 UNAVAILABLE = PaymentOutcome.UNAVAILABLE
 FROM_VIEW = "v"  # third part of af:<order_id>:v: the tap came from the order view
+FROM_VIEW_SURE = "vs"  # af:<order_id>:vs: and the seller confirmed inside the reversal window
 
 
 def _last_list(context: Context) -> tuple[str, int]:
@@ -267,17 +269,25 @@ async def order_view(update: Update, context: Context) -> None:
 
 
 async def fulfil(update: Update, context: Context) -> None:
-    """``af:<order_id>`` from the paid-order push, ``af:<order_id>:v`` from the order view."""
+    """``af:<order_id>`` from the paid-order push, ``af:<order_id>:v`` from the order view,
+    ``af:<order_id>:vs`` once the seller confirmed inside the reversal window."""
     lang = user_lang(update)
     parts = query_parts(update)
     order_id = parts[1] if len(parts) > 1 else ""
-    from_view = len(parts) > 2 and parts[2] == FROM_VIEW
+    from_view = len(parts) > 2 and parts[2] in (FROM_VIEW, FROM_VIEW_SURE)
+    sure = len(parts) > 2 and parts[2] == FROM_VIEW_SURE
     user = update.effective_user
-    result = await mark_fulfilled(context.services, order_id, by=user.id if user else 0)
+    result = await mark_fulfilled(
+        context.services, order_id, by=user.id if user else 0, risk_accepted=sure
+    )
     if result.outcome is Fulfil.NOT_FOUND or result.order is None:
         await answer(update, phrases.t(lang, "admin.order.not_found"), alert=True)
         return
     order = result.order
+    if result.outcome is Fulfil.IN_REVERSAL_WINDOW and result.window_end is not None:
+        await answer(update)
+        await _ask_fulfil_sure(update, order, result.window_end, lang)
+        return
     if result.outcome is Fulfil.NOT_ALLOWED:
         await answer(
             update,
@@ -294,8 +304,40 @@ async def fulfil(update: Update, context: Context) -> None:
     await _leave_push(update, lang, done, order.id)
 
 
+async def _ask_fulfil_sure(update: Update, order: Order, window_end: datetime, lang: str) -> None:
+    """Inside the reversal window: warn, show when it ends, and ask for a second tap."""
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                button(
+                    phrases.t(lang, "fulfil.window.button_sure"),
+                    callbacks.ADMIN_FULFIL,
+                    order.id,
+                    FROM_VIEW_SURE,
+                ),
+                button(
+                    phrases.t(lang, "fulfil.window.button_back"), callbacks.ADMIN_ORDER, order.id
+                ),
+            ]
+        ]
+    )
+    paid = format_wib(order.paid_at, lang) if order.paid_at else "-"
+    text = phrases.t(
+        lang,
+        "fulfil.window.warning",
+        order_id=escape(order.id),
+        total=format_rupiah(order.gross_amount),
+        paid=paid,
+        until=format_wib(window_end, lang),
+    )
+    await show(update, text, markup)
+
+
 async def _leave_push(update: Update, lang: str, done: str, order_id: str) -> None:
     """The push gets a 'done' line and a 'view order' button instead of 'mark fulfilled'.
+
+    In the staff group the line names who marked it, and there is no 'view order' button: order
+    details stay in private chats.
 
     Rewritten with editMessageText: PTB adds the default parse_mode to editMessageReplyMarkup,
     a parameter that method does not have.
@@ -304,9 +346,15 @@ async def _leave_push(update: Update, lang: str, done: str, order_id: str) -> No
     message = query.message if query else None
     if query is None or not isinstance(message, Message) or not message.text:
         return
-    markup = InlineKeyboardMarkup(
+    chat, user = update.effective_chat, update.effective_user
+    markup: InlineKeyboardMarkup | None = InlineKeyboardMarkup(
         [[button(phrases.t(lang, "admin.button.view_order"), callbacks.ADMIN_ORDER, order_id)]]
     )
+    if chat is not None and chat.type != chat.PRIVATE:
+        markup = None
+        done = phrases.t(
+            lang, "group.fulfil.by", done=done, name=escape(user.first_name if user else "-")
+        )
     try:
         await query.edit_message_text(
             fit_message(message.text_html + "\n\n" + done), reply_markup=markup

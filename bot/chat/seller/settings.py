@@ -11,6 +11,7 @@ from datetime import timedelta
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.chat.common import answer, button, reply, show, user_lang
+from bot.chat.seller import staff_group
 from bot.chat.seller.common import (
     Context,
     args_of,
@@ -18,6 +19,7 @@ from bot.chat.seller.common import (
 )
 from bot.rules.money import format_rupiah
 from bot.rules.shop import Shop
+from bot.shop.seller_group import seller_group, set_group_only
 from bot.shop.shop_settings import change_shop
 from bot.text import callbacks, phrases
 from bot.text.fields import parse_duration, parse_price
@@ -82,22 +84,27 @@ def shop_markup(shop: Shop, lang: str) -> InlineKeyboardMarkup:
     )
 
 
+async def _card(context: Context, shop: Shop, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The /shop card: the shop's settings plus the staff group line and its toggle."""
+    group = await seller_group(context.services)
+    text = shop_text(shop, lang) + "\n\n" + staff_group.group_line(group, lang)
+    rows = [*shop_markup(shop, lang).inline_keyboard, *staff_group.group_buttons(group, lang)]
+    return text, InlineKeyboardMarkup(rows)
+
+
 async def shop_command(update: Update, context: Context) -> None:
     await answer(update)
     lang = user_lang(update)
     shop = await context.services.shop()
-    await show(update, shop_text(shop, lang), shop_markup(shop, lang))
+    await show(update, *await _card(context, shop, lang))
 
 
 async def _done(update: Update, context: Context, key: str, **values: object) -> None:
     """Confirm the change and show the settings as they are now."""
     lang = user_lang(update)
     shop = await context.services.shop()
-    await reply(
-        update,
-        phrases.t(lang, key, **values) + "\n\n" + shop_text(shop, lang),
-        reply_markup=shop_markup(shop, lang),
-    )
+    text, markup = await _card(context, shop, lang)
+    await reply(update, phrases.t(lang, key, **values) + "\n\n" + text, reply_markup=markup)
 
 
 async def toggle(update: Update, context: Context) -> None:
@@ -114,11 +121,15 @@ async def toggle(update: Update, context: Context) -> None:
         changed = await change_shop(svc, delivery=not shop.delivery)
     elif setting == "open":
         changed = await change_shop(svc, is_open=not shop.is_open)
+    elif setting == staff_group.GROUP_ONLY_TOGGLE:
+        group = await seller_group(svc)
+        if group is not None:
+            await set_group_only(svc, not group.only)
     if changed is None:
         await answer(update, phrases.t(lang, "admin.shop.need_one"), alert=True)
         return
     await answer(update)
-    await show(update, shop_text(changed, lang), shop_markup(changed, lang))
+    await show(update, *await _card(context, changed, lang))
 
 
 async def set_name(update: Update, context: Context) -> None:

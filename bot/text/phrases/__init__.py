@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import ModuleType
 
-from bot.text.phrases import common, customer, push, seller, slip
+from bot.text.phrases import common, customer, groups, push, seller, slip
 
 DEFAULT_LANGUAGE = "id"
 LANGUAGES = ("id", "en")
-AREAS: tuple[ModuleType, ...] = (common, customer, seller, push, slip)
+AREAS: tuple[ModuleType, ...] = (common, customer, seller, push, slip, groups)
 
 
 def _merge(attr: str) -> dict[str, str]:

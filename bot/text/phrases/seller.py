@@ -27,6 +27,7 @@ ID: dict[str, str] = {
         "<b>Toko</b>\n"
         "• /shop — pengaturan toko\n"
         "• /open · /close Buka lagi besok jam 7\n"
+        "• /linkgroup — grup staf untuk pesanan lunas\n"
         "<b>Admin</b> (pemilik)\n"
         "• /admins · /addadmin ID · /removeadmin ID"
     ),
@@ -321,6 +322,7 @@ EN: dict[str, str] = {
         "<b>Shop</b>\n"
         "• /shop — shop settings\n"
         "• /open · /close Back tomorrow at 7\n"
+        "• /linkgroup — a staff group for paid orders\n"
         "<b>Admins</b> (owner)\n"
         "• /admins · /addadmin ID · /removeadmin ID"
     ),
