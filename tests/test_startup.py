@@ -253,3 +253,49 @@ async def test_a_start_failing_late_leaves_the_webhook_and_no_worker(tmp_path: P
         settings = make_settings(tmp_path, telegram_url, midtrans_url)
         async with BotRuntime(settings, poll_timeout=1) as runtime:
             assert runtime.application is not None and runtime.application.running
+
+
+# --- 4: a database file that cannot work --------------------------------------------------------
+
+
+async def test_database_path_that_is_a_directory(tmp_path: Path) -> None:
+    async with services() as (standin, _, telegram_url, midtrans_url):
+        env = bot_env(tmp_path, telegram_url, midtrans_url, DATABASE_PATH=str(tmp_path))
+        run = await run_bot(tmp_path, env)
+        line = assert_one_line(run, 2)
+        assert line == (
+            f"setting DATABASE_PATH: {tmp_path} is a directory; name a file in it, e.g. "
+            f"{tmp_path}/warung.db (example: DATABASE_PATH=data/warung.db)"
+        )
+        assert standin.calls == []
+
+
+async def test_database_path_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "warung.db"
+    path.write_text("these are notes, not a database\n" * 100)
+    async with services() as (standin, _, telegram_url, midtrans_url):
+        env = bot_env(tmp_path, telegram_url, midtrans_url, DATABASE_PATH=str(path))
+        run = await run_bot(tmp_path, env)
+        line = assert_one_line(run, 2)
+        assert line == (
+            f"setting DATABASE_PATH: {path} is not a SQLite database (file is not a database) "
+            "(example: DATABASE_PATH=data/warung.db)"
+        )
+        assert standin.calls == []
+    assert path.read_text().startswith("these are notes")  # left as it was
+
+
+async def test_database_path_that_cannot_be_written(tmp_path: Path) -> None:
+    if os.geteuid() == 0:  # root writes anywhere a mode allows; sysfs refuses new files to all
+        path = Path("/sys/warung.db")
+    else:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o555)
+        path = folder / "warung.db"
+    async with services() as (standin, _, telegram_url, midtrans_url):
+        env = bot_env(tmp_path, telegram_url, midtrans_url, DATABASE_PATH=str(path))
+        run = await run_bot(tmp_path, env)
+        line = assert_one_line(run, 2, "setting DATABASE_PATH:", str(path.parent))
+        assert "writable" in line or "cannot create" in line
+        assert standin.calls == []
