@@ -627,6 +627,42 @@ class Tx:
         ).fetchall()
         return [_outbox_message(r) for r in rows]
 
+    def claim_due_messages(
+        self,
+        now: datetime,
+        until: datetime,
+        limit: int = 100,
+        exclude_chats: Sequence[int] = (),
+    ) -> list[OutboxMessage]:
+        """Take the due head rows (``due_messages``) for sending: none is due again before
+        ``until``, so a second sender cannot take the same row; ``exclude_chats`` are skipped.
+
+        The claim is a lease on ``next_attempt_at``, the time anyone may try a row next: a
+        sender that dies holding it leaves the row due again at ``until``, and the outcome of the
+        send (``mark_sent``, ``mark_retry``, ``mark_failed``, ``release``) ends the lease.
+        """
+        marks = ", ".join("?" for _ in exclude_chats)
+        skip = f" AND o.chat_id NOT IN ({marks})" if exclude_chats else ""
+        rows = self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE id IN (SELECT o.id FROM outbox o"
+            " INDEXED BY outbox_pending_by_id"
+            " WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
+            f"{skip}"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
+            " AND p.sent_at IS NULL AND p.failed_at IS NULL) ORDER BY o.id LIMIT ?)"
+            " RETURNING id, chat_id, method, payload, attempts, next_attempt_at, dedupe_key",
+            (ts(until), ts(now), *exclude_chats, limit),
+        ).fetchall()
+        return sorted((_outbox_message(r) for r in rows), key=lambda message: message.id)
+
+    def release(self, message_id: int, now: datetime) -> None:
+        """End a claim without an outcome (the send was cancelled): the row is due again now."""
+        self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL"
+            " AND failed_at IS NULL",
+            (ts(now), message_id),
+        )
+
     def outbox_messages(self, chat_id: int | None = None) -> list[OutboxMessage]:
         """Every outbox row (of one chat), oldest first, with when it was sent or given up."""
         where, params = ("WHERE chat_id = ?", (chat_id,)) if chat_id is not None else ("", ())
