@@ -165,8 +165,8 @@ def _parse_public_url(text: str) -> str:
         raise ValueError("has a port that is not a number") from None
     if port is not None and port not in WEBHOOK_PORTS:
         raise ValueError(
-            f"uses port {port}, but Midtrans only notifies usual HTTPS ports and Telegram "
-            "webhooks only 443, 80, 88 and 8443: serve it on 443 (the default for https)"
+            f"uses port {port}: Midtrans notifies only the usual HTTPS port and Telegram "
+            "webhooks only 443, 80, 88 or 8443, so use 443 (no port in the URL)"
         )
     return url
 

@@ -83,7 +83,7 @@ def test_overrides() -> None:
         ("MIDTRANS_SERVER_KEY", "SB-Mid-client-abcdefghijklmnop", "client key"),
         ("MIDTRANS_SERVER_KEY", "Mid-client-abcdefghijklmnop", "client key"),
         ("PUBLIC_BASE_URL", "https://shop.example.com:8443", "port 8443"),
-        ("PUBLIC_BASE_URL", "https://shop.example.com:8080/", "serve it on 443"),
+        ("PUBLIC_BASE_URL", "https://shop.example.com:8080/", "so use 443"),
         ("PUBLIC_BASE_URL", "https://shop.example.com:x", "not a number"),
         ("MAX_PENDING_ORDERS", "0", "at least 1"),
         ("CONFIRM_NOTIFICATIONS", "maybe", "true or false"),
