@@ -129,6 +129,8 @@ class BotRuntime:
             self._lock.acquire()
         store = await _open_store(settings.database_path)
         self.store = store
+        if self._lock is not None:  # no other sender is alive: a dead one's claims are void
+            await store.run(Tx.release_claims)
         self._socket = bind_listener(settings.listen_host, settings.listen_port)
         midtrans = MidtransClient(
             settings.midtrans_server_key.get(),

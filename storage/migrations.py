@@ -149,6 +149,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_pending_by_id ON outbox(id)
         WHERE sent_at IS NULL AND failed_at IS NULL;
     """,
+    # 4: a sender claims a row before sending it (until this time), so two senders cannot both
+    # send it; the outcome of the send clears the claim.
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -13,13 +13,14 @@ work through the rows. Rules:
 - 429 waits ``retry_after``; network errors, timeouts, 5xx and anything unexpected back off
   1 s, 2 s, 4 s ... up to 5 min; a blocked bot, an unknown chat or any other 400 is permanent
   (marked failed and logged), since sending the same call again gets the same answer.
-- A row is claimed before it is sent (``Tx.claim_due_messages``: one UPDATE that pushes its
-  next attempt ``CLAIM_LEASE`` ahead), so a second sender, in this process or another, cannot
-  take it too; a send is cut off at ``SEND_DEADLINE``, well inside the lease. A sender that dies
-  holding a claim leaves its rows due again when the lease ends.
+- A row is claimed before it is sent (``Tx.claim_due_messages``: one UPDATE that marks it taken
+  for ``CLAIM_LEASE``), so a second sender, in this process or another, cannot take it too; a
+  send is cut off at ``SEND_DEADLINE``, well inside the claim. The claims of a sender that died
+  are cleared by the next bot that starts on the database (it holds the instance lock, so no
+  other sender is alive), or run out by themselves.
 - A row is marked sent right after Telegram accepts it. A crash between Telegram's answer and
-  that commit (a few milliseconds) sends the row again after the restart (once the lease ends);
-  so does a timeout where Telegram did deliver. Nothing else sends a row twice.
+  that commit (a few milliseconds) sends the row again after the restart; so does a timeout
+  where Telegram did deliver. Nothing else sends a row twice.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class OutboxSender:
             await asyncio.gather(*late, return_exceptions=True)
             for row_id in cancelled:  # due again now, not when the lease ends
                 with contextlib.suppress(Exception):
-                    await self._store.run(Tx.release, row_id, self._clock())
+                    await self._store.run(Tx.release, row_id)
 
     # --- the loop --------------------------------------------------------------------------
 
