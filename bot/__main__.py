@@ -2,8 +2,10 @@
 
 The demo and the Midtrans sandbox are developer tools: ``python -m devtools demo | sandbox``.
 
-A bad setting ends the program with exit status 2 and one line on stderr naming the setting;
-nothing else is printed, so the fix is obvious on a fresh machine.
+A start that cannot work ends the program with one line on stderr naming what to fix and a
+non-zero exit status, nothing else: 2 when only the operator can fix it (a setting, the token,
+the database file), 1 when a later start may work (no network, port or database busy). A
+systemd unit with ``Restart=on-failure`` then tries again; no traceback, no secret.
 """
 
 from __future__ import annotations
@@ -14,25 +16,48 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, load_settings, read_environment
+from bot.config import ConfigError, Settings, load_settings, read_environment
+from bot.logging_filter import SecretMask, install
+from bot.startup import EXIT_FIX_SETTING, StartupError
+
+logger = logging.getLogger("bot")
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def _configure_logging(settings: Settings) -> SecretMask:
+    level = getattr(logging, settings.log_level, logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request at INFO: noise below DEBUG. Its URLs carry the bot token, which
+    # the mask hides at every level.
+    quiet = logging.DEBUG if level <= logging.DEBUG else logging.WARNING
+    logging.getLogger("httpx").setLevel(quiet)
+    logging.getLogger("httpcore").setLevel(quiet)
+    logging.getLogger("apscheduler").setLevel(quiet)  # "Added job ..." on every start
+    return install(
+        [
+            settings.telegram_token.get(),
+            settings.midtrans_server_key.get(),
+            settings.telegram_webhook_secret.get(),
+        ]
     )
-    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import run_forever
+    from bot.app import run_forever, with_webhook_secret
 
-    settings = load_settings(read_environment(Path(args.env_file)))
-    _configure_logging(settings.log_level)
-    asyncio.run(run_forever(settings))
+    # The webhook secret is chosen before logging starts, so the mask knows it too.
+    settings = with_webhook_secret(load_settings(read_environment(Path(args.env_file))))
+    mask = _configure_logging(settings)
+    try:
+        asyncio.run(run_forever(settings))
+    except StartupError as exc:
+        print(mask.mask(str(exc)), file=sys.stderr)
+        return exc.exit_status
+    except ConfigError as exc:
+        print(mask.mask(str(exc)), file=sys.stderr)
+        return EXIT_FIX_SETTING
+    except Exception:
+        logger.exception("the bot stopped on an unexpected error")
+        return 1
     return 0
 
 
@@ -71,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return handlers[args.command](args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return EXIT_FIX_SETTING
     except KeyboardInterrupt:
         return 130
 

@@ -14,13 +14,17 @@ import gc
 import logging
 import resource
 import secrets
+import socket
+import sqlite3
 import warnings
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
 
 from bot.chat import groups
@@ -49,6 +53,7 @@ from bot.payments.worker import PaymentWorker
 from bot.persistence import SQLitePersistence
 from bot.rules.clock import WIB, Clock, utc_now
 from bot.shop.services import KEY, Services
+from bot.startup import InstanceLock, bind_listener, database_open_error, telegram_error
 from bot.text import phrases
 from storage import OutboxMessage, Store, Tx
 
@@ -130,6 +135,8 @@ class BotRuntime:
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._poller_task: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
+        self._lock: InstanceLock | None = None
         self.port: int | None = None
         self.telegram_watch = TelegramWatch()
 
@@ -138,14 +145,23 @@ class BotRuntime:
         return f"http://{self.settings.listen_host}:{self.port}"
 
     async def start(self) -> None:
-        if self.settings.telegram_webhook_url and not self.settings.telegram_webhook_secret:
-            # Telegram echoes this secret on every webhook call; a fresh one per start is enough.
-            self.settings = dataclasses.replace(
-                self.settings, telegram_webhook_secret=Secret(secrets.token_urlsafe(32))
-            )
+        """Start everything, in an order that makes a failed start harmless.
+
+        The instance lock comes first (a second bot on this database touches nothing), then the
+        database and the listener port (found busy in milliseconds), then Telegram's getMe (a
+        refused token stops here). Telegram's webhook is set, or deleted for polling, last of
+        all: a start that fails anywhere before leaves it as it was.
+        """
+        self.settings = with_webhook_secret(self.settings)
         settings = self.settings
-        store = await Store.open(settings.database_path)
+        if str(settings.database_path) != ":memory:":
+            self._lock = InstanceLock(settings.database_path)
+            self._lock.acquire()
+        store = await _open_store(settings.database_path)
         self.store = store
+        if self._lock is not None:  # no other sender is alive: a dead one's claims are void
+            await store.run(Tx.release_claims)
+        self._socket = bind_listener(settings.listen_host, settings.listen_port)
         midtrans = MidtransClient(
             settings.midtrans_server_key.get(),
             base_url=settings.midtrans_base_url,
@@ -174,6 +190,17 @@ class BotRuntime:
             self.clock,
             special={SEND_PAYMENT_CODE: self._send_payment_code},
         )
+
+        with warnings.catch_warnings():
+            # PTB notes that per_message=False does not track buttons per message; our buttons
+            # carry all they need in their data, and the conversation is per chat on purpose.
+            warnings.filterwarnings("ignore", message="If 'per_message=False'")
+            groups.register(application)  # first: no shopping handler sees a group update
+            admin.register(application)
+            customer.register(application, checkout_timeout=settings.checkout_timeout)
+        application.add_error_handler(_on_error)
+
+        await _initialize(application, settings)  # getMe: the token and the network
         if settings.payment_worker and str(settings.database_path) != ":memory:":
             self.payment_worker = PaymentWorker(
                 settings.database_path,
@@ -201,30 +228,8 @@ class BotRuntime:
         self.services = svc
         application.bot_data[KEY] = svc
         load_admins(application.bot_data, await svc.admin_ids())
-
-        with warnings.catch_warnings():
-            # PTB notes that per_message=False does not track buttons per message; our buttons
-            # carry all they need in their data, and the conversation is per chat on purpose.
-            warnings.filterwarnings("ignore", message="If 'per_message=False'")
-            groups.register(application)  # first: no shopping handler sees a group update
-            admin.register(application)
-            customer.register(application, checkout_timeout=settings.checkout_timeout)
-        application.add_error_handler(_on_error)
-
-        await application.initialize()
         await self._start_listener(svc)
         await application.start()
-        if settings.telegram_webhook_url:
-            await application.bot.set_webhook(
-                settings.telegram_webhook_url,
-                secret_token=settings.telegram_webhook_secret.get(),
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0.0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
-            )
         self.outbox.start()
         if application.job_queue is not None:
             schedule_reconciliation(
@@ -232,11 +237,31 @@ class BotRuntime:
             )
         poller = StatusPoller(svc.payments, store, settings, clock=self.clock)
         self._poller_task = asyncio.create_task(poller.run(), name="status-poller")
-        await self._announce(svc)
+        try:
+            await self._announce(svc)
+            await self._receive_updates()
+        except TelegramError as exc:
+            raise telegram_error(exc, settings.telegram_base_url) from None
+
+    async def _receive_updates(self) -> None:
+        """Tell Telegram where updates go: the webhook, or polling (which deletes it)."""
+        application = self.application
+        assert application is not None
+        if self.settings.telegram_webhook_url:
+            await application.bot.set_webhook(
+                self.settings.telegram_webhook_url,
+                secret_token=self.settings.telegram_webhook_secret.get(),
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0.0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
 
     async def _start_listener(self, svc: Services) -> None:
         application = self.application
-        assert application is not None
+        assert application is not None and self._socket is not None
 
         async def feed_update(data: dict[str, Any]) -> None:
             await application.update_queue.put(Update.de_json(data, application.bot))
@@ -268,7 +293,7 @@ class BotRuntime:
             h11_max_incomplete_event_size=16 * 1024,  # a request head larger than this: 400
         )
         self._server = uvicorn.Server(config)
-        self._server_task = asyncio.create_task(self._server.serve())
+        self._server_task = asyncio.create_task(self._server.serve(sockets=[self._socket]))
         while not self._server.started:
             if self._server_task.done():
                 self._server_task.result()  # re-raises why it could not listen
@@ -343,6 +368,10 @@ class BotRuntime:
             await self.midtrans.aclose()
         if self.store is not None:
             await self.store.close()
+        if self._socket is not None:
+            self._socket.close()
+        if self._lock is not None:  # last: the next instance may start now
+            self._lock.release()
 
     async def __aenter__(self) -> BotRuntime:
         try:
@@ -354,6 +383,38 @@ class BotRuntime:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def with_webhook_secret(settings: Settings) -> Settings:
+    """Settings with a webhook secret: Telegram echoes it on every webhook call, and a fresh
+    random one per start is enough when TELEGRAM_WEBHOOK_SECRET is empty."""
+    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
+        return dataclasses.replace(
+            settings, telegram_webhook_secret=Secret(secrets.token_urlsafe(32))
+        )
+    return settings
+
+
+async def _open_store(path: Path) -> Store:
+    try:
+        return await Store.open(path)
+    except (sqlite3.Error, RuntimeError) as exc:
+        refusal = database_open_error(path, exc)
+        if refusal is None:
+            raise
+        raise refusal from None
+
+
+async def _initialize(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
+) -> None:
+    """``Application.initialize`` (its getMe), with a refused token or no network as one line."""
+    try:
+        await application.initialize()
+    except TelegramError as exc:
+        with contextlib.suppress(Exception):
+            await application.bot.shutdown()  # its HTTP clients were opened for getMe
+        raise telegram_error(exc, settings.telegram_base_url) from None
 
 
 async def _on_error(update: object, context: Any) -> None:
@@ -377,8 +438,8 @@ async def run_forever(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with BotRuntime(settings) as runtime:
-        me = await runtime.application.bot.get_me() if runtime.application else None
-        logger.info("bot @%s running", me.username if me else "?")
+        assert runtime.application is not None
+        logger.info("bot @%s running", runtime.application.bot.username)
         # Everything loaded so far (modules, PTB, handlers) lives as long as the process: keep
         # it out of the garbage collector's full passes, which otherwise rescan it under load.
         gc.freeze()

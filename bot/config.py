@@ -18,13 +18,19 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.rules.shop import PAYMENT_EXPIRY_MAX, PAYMENT_EXPIRY_MIN
+from bot.text.fields import duration_seconds
+
 MIDTRANS_BASE_URLS = {
     "sandbox": "https://api.sandbox.midtrans.com",
     "production": "https://api.midtrans.com",
 }
 TELEGRAM_DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-MIN_PAYMENT_EXPIRY = timedelta(seconds=20)
-MAX_PAYMENT_EXPIRY = timedelta(days=180)
+MAX_TELEGRAM_USER_ID = 2**52 - 1
+"""Telegram documents user ids as at most 52 significant bits."""
+WEBHOOK_PORTS = frozenset({443})
+"""PUBLIC_BASE_URL serves Telegram's webhook (ports 443, 80, 88, 8443) and Midtrans'
+notifications (HTTPS on a usual port: Midtrans cannot notify unusual ones). Both take 443."""
 
 T = TypeVar("T")
 
@@ -121,17 +127,27 @@ class Settings:
 # --- parsers: each returns the value or raises ValueError with a short, key-free reason ---
 
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+def parse_duration(text: str, low: timedelta, high: timedelta) -> timedelta:
+    """A duration setting in any form the chat's ``/setexpiry`` takes (``90s``, ``2h30m``,
+    ``2 jam``, ``1,5 jam``), between ``low`` and ``high``."""
+    seconds = duration_seconds(text)
+    if seconds is None:
+        raise ValueError("is not a duration like 90s, 30m, 2h30m, 1d or 2 jam")
+    if not low.total_seconds() <= seconds <= high.total_seconds():
+        raise ValueError(f"must be between {_span(low)} and {_span(high)}")
+    return timedelta(microseconds=round(seconds * 1_000_000))
 
 
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``30m``, ``2h``, ``1d``: the compact form used in `.env`."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError("is not a duration like 90s, 30m, 2h or 1d")
-    amount, unit = int(match.group(1)), match.group(2).lower()
-    return timedelta(**{_UNITS[unit]: amount})
+def _span(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _duration_between(low: timedelta, high: timedelta) -> Callable[[str], timedelta]:
+    return lambda text: parse_duration(text, low, high)
 
 
 def _parse_bool(text: str) -> bool:
@@ -154,6 +170,15 @@ def _parse_public_url(text: str) -> str:
     url = _parse_url(text)
     if not url.startswith("https://"):
         raise ValueError("must be an https URL (Telegram and Midtrans only call HTTPS)")
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        raise ValueError("has a port that is not a number") from None
+    if port is not None and port not in WEBHOOK_PORTS:
+        raise ValueError(
+            f"uses port {port}: Midtrans notifies only the usual HTTPS port and Telegram "
+            "webhooks only 443, 80, 88 or 8443, so use 443 (no port in the URL)"
+        )
     return url
 
 
@@ -178,6 +203,8 @@ def _parse_admin_ids(text: str) -> frozenset[int]:
             continue
         if not part.isdigit():
             raise ValueError(f"{part!r} is not a numeric Telegram user id")
+        if not 1 <= int(part) <= MAX_TELEGRAM_USER_ID:
+            raise ValueError(f"{part!r} is not a Telegram user id (1 to {MAX_TELEGRAM_USER_ID})")
         ids.add(int(part))
     return frozenset(ids)
 
@@ -197,16 +224,21 @@ def _parse_token(text: str) -> Secret:
 
 def _parse_server_key(text: str) -> Secret:
     value = text.strip()
+    if value.startswith(("SB-Mid-client-", "Mid-client-")):
+        raise ValueError(
+            "is a client key (Mid-client-...); use the server key (Mid-server-...) from the "
+            "dashboard > Settings > Access Keys"
+        )
     if len(value) < 8 or not re.fullmatch(r"[A-Za-z0-9_\-]+", value):
         raise ValueError("does not look like a Midtrans server key")
     return Secret(value)
 
 
 def _parse_payment_expiry(text: str) -> timedelta:
-    value = parse_duration(text)
-    if not MIN_PAYMENT_EXPIRY <= value <= MAX_PAYMENT_EXPIRY:
-        raise ValueError("must be between 20s and 180d (Indomaret's limits)")
-    return value
+    try:
+        return parse_duration(text, PAYMENT_EXPIRY_MIN, PAYMENT_EXPIRY_MAX)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (Indomaret's limits)") from None
 
 
 def _parse_log_level(text: str) -> str:
@@ -255,8 +287,22 @@ def read_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
     return merged
 
 
-def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> Settings:
-    """Validate ``env`` into Settings, raising ConfigError for the first bad value."""
+def available_cpus() -> int:
+    """CPUs this process may run on (a container's or ``taskset``'s limit included)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def load_settings(
+    env: Mapping[str, str], *, require_telegram: bool = True, cpu_count: int | None = None
+) -> Settings:
+    """Validate ``env`` into Settings, raising ConfigError for the first bad value.
+
+    ``PAYMENT_WORKER`` defaults to on only with more than one CPU (``cpu_count``, by default
+    ``available_cpus()``): on one core a second process only takes turns with the bot.
+    """
     defaults = Settings(telegram_token=Secret(""))
     token = _read(env, "TELEGRAM_BOT_TOKEN", _parse_token, "123456:ABC-your-token", Secret(""))
     if require_telegram and not token:
@@ -284,7 +330,7 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
         or MIDTRANS_BASE_URLS[environment]
     )
     telegram_base = _read(env, "TELEGRAM_API_BASE_URL", _parse_url, "http://127.0.0.1:8081/bot", "")
-    return Settings(
+    settings = Settings(
         telegram_token=token,
         telegram_base_url=telegram_base or defaults.telegram_base_url,
         telegram_base_file_url=(
@@ -325,24 +371,50 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
             env, "MAX_PENDING_ORDERS", _parse_positive_int, "3", defaults.max_pending_orders
         ),
         checkout_timeout=_read(
-            env, "CHECKOUT_TIMEOUT", _parse_checkout_timeout, "24h", defaults.checkout_timeout
+            env,
+            "CHECKOUT_TIMEOUT",
+            _duration_between(timedelta(seconds=1), timedelta(days=30)),
+            "24h",
+            defaults.checkout_timeout,
         ),
         confirm_notifications=_read(
             env, "CONFIRM_NOTIFICATIONS", _parse_bool, "true", defaults.confirm_notifications
         ),
-        payment_worker=_read(env, "PAYMENT_WORKER", _parse_bool, "true", defaults.payment_worker),
+        payment_worker=_read(
+            env,
+            "PAYMENT_WORKER",
+            _parse_bool,
+            "true",
+            (cpu_count if cpu_count is not None else available_cpus()) > 1,
+        ),
         reversal_window=_read(
-            env, "REVERSAL_WINDOW", parse_duration, "5m", defaults.reversal_window
+            env,
+            "REVERSAL_WINDOW",
+            _duration_between(timedelta(0), timedelta(days=1)),
+            "5m",
+            defaults.reversal_window,
         ),
         reconcile_interval=_read(
-            env, "RECONCILE_INTERVAL", _parse_reconcile_interval, "60s", defaults.reconcile_interval
+            env,
+            "RECONCILE_INTERVAL",
+            _duration_between(timedelta(seconds=1), timedelta(days=1)),
+            "60s",
+            defaults.reconcile_interval,
         ),
         reconcile_grace=_read(
-            env, "RECONCILE_GRACE", parse_duration, "5m", defaults.reconcile_grace
+            env,
+            "RECONCILE_GRACE",
+            _duration_between(timedelta(0), timedelta(days=30)),
+            "5m",
+            defaults.reconcile_grace,
         ),
         log_level=_read(env, "LOG_LEVEL", _parse_log_level, "INFO", defaults.log_level),
         request_timeout=_read(
-            env, "REQUEST_TIMEOUT", _parse_request_timeout, "10s", defaults.request_timeout
+            env,
+            "REQUEST_TIMEOUT",
+            _duration_between(timedelta(seconds=1), timedelta(minutes=5)),
+            "10s",
+            defaults.request_timeout,
         ),
         listen_max_connections=_read(
             env,
@@ -352,12 +424,16 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
             defaults.listen_max_connections,
         ),
         health_outbox_max_age=_read(
-            env, "HEALTH_OUTBOX_MAX_AGE", parse_duration, "10m", defaults.health_outbox_max_age
+            env,
+            "HEALTH_OUTBOX_MAX_AGE",
+            _duration_between(timedelta(minutes=1), timedelta(days=1)),
+            "10m",
+            defaults.health_outbox_max_age,
         ),
         health_telegram_max_silence=_read(
             env,
             "HEALTH_TELEGRAM_MAX_SILENCE",
-            parse_duration,
+            _duration_between(timedelta(seconds=10), timedelta(days=1)),
             "2m",
             defaults.health_telegram_max_silence,
         ),
@@ -373,7 +449,7 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
         status_poll_interval=_read(
             env,
             "STATUS_POLL_INTERVAL",
-            _parse_reconcile_interval,
+            _duration_between(timedelta(seconds=1), timedelta(hours=1)),
             "15s",
             defaults.status_poll_interval,
         ),
@@ -381,13 +457,32 @@ def load_settings(env: Mapping[str, str], *, require_telegram: bool = True) -> S
             env, "STATUS_CHECK_RATE", _parse_status_check_rate, "5", defaults.status_check_rate
         ),
     )
+    _check_routes(settings)
+    return settings
+
+
+def _check_routes(settings: Settings) -> None:
+    """The listener's routes must differ: a shared path would send Telegram's updates to the
+    notification handler (or the other way round), and the bot would hear nothing."""
+    notification = settings.notification_path.rstrip("/") or "/"
+    webhook = settings.telegram_webhook_path.rstrip("/") or "/"
+    if notification == webhook:
+        raise ConfigError(
+            "NOTIFICATION_PATH",
+            f"is the same path as TELEGRAM_WEBHOOK_PATH ({webhook}); give each its own",
+            "/midtrans/notification",
+        )
+    for name, path, example in (
+        ("NOTIFICATION_PATH", notification, "/midtrans/notification"),
+        ("TELEGRAM_WEBHOOK_PATH", webhook, "/telegram"),
+    ):
+        if path == "/healthz":
+            raise ConfigError(name, "cannot be /healthz: the health check uses it", example)
 
 
 def _parse_notification_deadline(text: str) -> timedelta:
-    value = parse_duration(text)
-    if not timedelta(seconds=1) <= value <= timedelta(seconds=14):
-        raise ValueError("must be between 1s and 14s (Midtrans waits 15 s for an answer)")
-    return value
+    # Midtrans waits 15 s for an answer and asks for one within 5 s.
+    return parse_duration(text, timedelta(seconds=1), timedelta(seconds=14))
 
 
 def _parse_status_check_rate(text: str) -> int:
@@ -402,27 +497,6 @@ def _parse_shop_name(text: str) -> str:
     if len(name) > 64:
         raise ValueError("is longer than 64 characters")
     return name
-
-
-def _parse_checkout_timeout(text: str) -> timedelta:
-    value = parse_duration(text)
-    if value < timedelta(seconds=1):
-        raise ValueError("must be at least 1s")
-    return value
-
-
-def _parse_reconcile_interval(text: str) -> timedelta:
-    value = parse_duration(text)
-    if value < timedelta(seconds=1):
-        raise ValueError("must be at least 1s")
-    return value
-
-
-def _parse_request_timeout(text: str) -> timedelta:
-    value = parse_duration(text)
-    if not timedelta(seconds=1) <= value <= timedelta(minutes=5):
-        raise ValueError("must be between 1s and 5m")
-    return value
 
 
 def _file_url_for(base_url: str) -> str:

@@ -154,6 +154,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX payment_events_unverified ON payment_events(id) WHERE verified = 0;
     """,
+    # 5: a sender claims a row before sending it (until this time), so two senders cannot both
+    # send it; the outcome of the send clears the claim.
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -667,7 +667,8 @@ class Tx:
         return cursor.rowcount == 1
 
     def due_messages(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-        """The oldest undelivered message of each chat, if it is due: keeps order per chat."""
+        """The oldest undelivered message of each chat, if it is due and not claimed by a
+        sender: keeps order per chat."""
         # Walks undelivered rows oldest first and stops at ``limit``: a row is a head when no
         # older undelivered row of its chat exists (both lookups on the partial indexes of
         # migration 3), so the cost follows ``limit``, not the length of the queue.
@@ -675,11 +676,53 @@ class Tx:
             "SELECT o.id, o.chat_id, o.method, o.payload, o.attempts, o.next_attempt_at,"
             " o.dedupe_key FROM outbox o INDEXED BY outbox_pending_by_id"
             " WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
+            " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
             " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
             " AND p.sent_at IS NULL AND p.failed_at IS NULL) ORDER BY o.id LIMIT ?",
-            (ts(now), limit),
+            (ts(now), ts(now), limit),
         ).fetchall()
         return [_outbox_message(r) for r in rows]
+
+    def claim_due_messages(
+        self,
+        now: datetime,
+        until: datetime,
+        limit: int = 100,
+        exclude_chats: Sequence[int] = (),
+    ) -> list[OutboxMessage]:
+        """Take the due head rows (``due_messages``) for sending, each claimed until ``until``:
+        a second sender cannot take a claimed row; ``exclude_chats`` are skipped.
+
+        The outcome of the send (``mark_sent``, ``mark_retry``, ``mark_failed``, ``release``)
+        clears the claim; a sender that dies holding one leaves it to run out at ``until``, or
+        to ``release_claims`` by the next bot that holds the instance lock.
+        """
+        marks = ", ".join("?" for _ in exclude_chats)
+        skip = f" AND o.chat_id NOT IN ({marks})" if exclude_chats else ""
+        rows = self.conn.execute(
+            "UPDATE outbox SET claimed_until = ? WHERE id IN (SELECT o.id FROM outbox o"
+            " INDEXED BY outbox_pending_by_id"
+            " WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
+            " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
+            f"{skip}"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
+            " AND p.sent_at IS NULL AND p.failed_at IS NULL) ORDER BY o.id LIMIT ?)"
+            " RETURNING id, chat_id, method, payload, attempts, next_attempt_at, dedupe_key",
+            (ts(until), ts(now), ts(now), *exclude_chats, limit),
+        ).fetchall()
+        return sorted((_outbox_message(r) for r in rows), key=lambda message: message.id)
+
+    def release(self, message_id: int) -> None:
+        """End a claim without an outcome (the send was cut off at stop): due again at once."""
+        self.conn.execute("UPDATE outbox SET claimed_until = NULL WHERE id = ?", (message_id,))
+
+    def release_claims(self) -> int:
+        """Clear every claim: only for a bot holding the instance lock, whose predecessor died
+        mid-send (its claims would otherwise hold those rows until they run out)."""
+        cursor = self.conn.execute(
+            "UPDATE outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL"
+        )
+        return cursor.rowcount
 
     def outbox_messages(self, chat_id: int | None = None) -> list[OutboxMessage]:
         """Every outbox row (of one chat), oldest first, with when it was sent or given up."""
@@ -705,8 +748,10 @@ class Tx:
         """
         marks = ", ".join("?" for _ in exclude_chats)
         where = f" WHERE o.chat_id NOT IN ({marks})" if exclude_chats else ""
+        # A head claimed by another sender is due when its claim runs out, not before.
         row = self.conn.execute(
-            "SELECT MIN(o.next_attempt_at) FROM outbox o JOIN (SELECT chat_id, MIN(id) AS id"
+            "SELECT MIN(MAX(o.next_attempt_at, COALESCE(o.claimed_until, '')))"
+            " FROM outbox o JOIN (SELECT chat_id, MIN(id) AS id"
             " FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY chat_id) head"
             f" ON head.id = o.id{where}",
             tuple(exclude_chats),
@@ -715,20 +760,22 @@ class Tx:
 
     def mark_sent(self, message_id: int, now: datetime) -> None:
         self.conn.execute(
-            "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, claimed_until = NULL"
+            " WHERE id = ?",
             (ts(now), message_id),
         )
 
     def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
         self.conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-            " WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
+            " claimed_until = NULL WHERE id = ?",
             (ts(next_attempt_at), error[:500], message_id),
         )
 
     def mark_failed(self, message_id: int, now: datetime, error: str) -> None:
         self.conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ?,"
+            " claimed_until = NULL WHERE id = ?",
             (ts(now), error[:500], message_id),
         )
 

@@ -13,6 +13,11 @@ work through the rows. Rules:
 - 429 waits ``retry_after``; network errors, timeouts, 5xx and anything unexpected back off
   1 s, 2 s, 4 s ... up to 5 min; a blocked bot, an unknown chat or any other 400 is permanent
   (marked failed and logged), since sending the same call again gets the same answer.
+- A row is claimed before it is sent (``Tx.claim_due_messages``: one UPDATE that marks it taken
+  for ``CLAIM_LEASE``), so a second sender, in this process or another, cannot take it too; a
+  send is cut off at ``SEND_DEADLINE``, well inside the claim. The claims of a sender that died
+  are cleared by the next bot that starts on the database (it holds the instance lock, so no
+  other sender is alive), or run out by themselves.
 - A row is marked sent right after Telegram accepts it. A crash between Telegram's answer and
   that commit (a few milliseconds) sends the row again after the restart; so does a timeout
   where Telegram did deliver. Nothing else sends a row twice.
@@ -45,6 +50,8 @@ logger = logging.getLogger(__name__)
 Special = Callable[[OutboxMessage], Awaitable[None]]
 
 MAX_BACKOFF = timedelta(minutes=5)
+CLAIM_LEASE = timedelta(minutes=2)
+SEND_DEADLINE = 60.0  # seconds; a send still running then counts as failed and is retried
 _STORE_RETRY = 1.0  # seconds to wait when the database itself failed
 
 
@@ -77,6 +84,7 @@ class OutboxSender:
         self._max_backoff = max_backoff.total_seconds()
         self._wake = asyncio.Event()
         self._busy: dict[int, asyncio.Task[None]] = {}  # chat id -> its send in flight
+        self._claimed: dict[int, int] = {}  # chat id -> the row id of that send
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -104,9 +112,13 @@ class OutboxSender:
         in_flight = list(self._busy.values())
         if in_flight:
             _, late = await asyncio.wait(in_flight, timeout=grace)
+            cancelled = [row for chat, row in self._claimed.items() if self._busy[chat] in late]
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+            for row_id in cancelled:  # due again now, not when the lease ends
+                with contextlib.suppress(Exception):
+                    await self._store.run(Tx.release, row_id)
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -126,20 +138,22 @@ class OutboxSender:
     async def _dispatch(self) -> float | None:
         """Start every due head row there is room for; seconds until the next look (None: wait
         for a wake-up)."""
-        if len(self._busy) >= self._concurrency:
+        free = self._concurrency - len(self._busy)
+        if free <= 0:
             # Every slot is taken: nothing could start. A finishing send wakes the loop; asking
             # the table now (on every new row, under load) would only repeat a scan of the queue.
             return None
         now = self._clock()
-        rows = await self._store.run(Tx.due_messages, now, self._batch)
+        rows = await self._store.run(
+            Tx.claim_due_messages, now, now + CLAIM_LEASE, min(free, self._batch), tuple(self._busy)
+        )
         for row in rows:
-            if len(self._busy) >= self._concurrency:
-                return None  # a finishing send wakes the loop
-            if row.chat_id in self._busy:
-                continue
             task = asyncio.get_running_loop().create_task(self._deliver(row))
             self._busy[row.chat_id] = task
+            self._claimed[row.chat_id] = row.id
             task.add_done_callback(functools.partial(self._done, row.chat_id))
+        if len(self._busy) >= self._concurrency:
+            return None  # a finishing send wakes the loop
         due = await self._store.run(Tx.next_head_due, tuple(self._busy))
         if due is None:
             return None
@@ -147,13 +161,15 @@ class OutboxSender:
 
     def _done(self, chat_id: int, _: asyncio.Task[None]) -> None:
         self._busy.pop(chat_id, None)
+        self._claimed.pop(chat_id, None)
         self._wake.set()
 
     # --- one row ---------------------------------------------------------------------------
 
     async def _deliver(self, row: OutboxMessage) -> None:
         try:
-            await self._send(row)
+            async with asyncio.timeout(SEND_DEADLINE):
+                await self._send(row)
         except RetryAfter as exc:
             wait = _seconds(exc)
             logger.info("outbox %d: Telegram asks to wait %.0f s", row.id, wait)

@@ -10,6 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+PAYMENT_EXPIRY_MIN = timedelta(seconds=20)
+"""Shortest payment-code validity: Indomaret's limit for Midtrans ``custom_expiry``."""
+PAYMENT_EXPIRY_MAX = timedelta(days=180)
+"""Longest payment-code validity: Indomaret's limit for Midtrans ``custom_expiry``."""
+
 
 @dataclass(frozen=True)
 class Shop:

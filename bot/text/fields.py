@@ -26,6 +26,7 @@ __all__ = [
     "MAX_PRICE",
     "UNLIMITED",
     "Stock",
+    "duration_seconds",
     "parse_date_range",
     "parse_duration",
     "parse_email",
@@ -292,8 +293,21 @@ _DURATION_JOINERS: Final = frozenset({"dan", "and", "lebih"})
 def parse_duration(text: str) -> timedelta | None:
     """Reminder/expiry lengths: "2h", "2 jam", "30 menit", "1 minggu", "1h30m", "1,5 jam", "sejam".
 
-    A bare number has no unit and is refused; range checks belong to the caller.
+    The one duration parser: the seller's ``/setexpiry`` and the durations in `.env` both use
+    it. A bare number has no unit and is refused; range checks belong to the caller. A length
+    beyond what ``timedelta`` holds is None too (``duration_seconds`` tells it apart).
     """
+    seconds = duration_seconds(text)
+    if seconds is None:
+        return None
+    try:
+        return timedelta(microseconds=round(seconds * 1_000_000))
+    except OverflowError:
+        return None
+
+
+def duration_seconds(text: str) -> Fraction | None:
+    """The exact length in seconds that ``parse_duration`` reads, however large; None if unclear."""
     folded = _ascii(text)
     if folded is None:
         return None
@@ -319,10 +333,7 @@ def parse_duration(text: str) -> timedelta | None:
         position += 1
     if not tokens:
         return None
-    try:
-        return timedelta(microseconds=round(total * 1_000_000))
-    except OverflowError:
-        return None
+    return total
 
 
 def _duration_amount(tokens: list[str], position: int) -> tuple[Fraction | None, int]:

@@ -14,7 +14,7 @@ from telegram.ext import AIORateLimiter, Application
 
 from bot.messages import pushes
 from bot.messages.outbox import OutboxSender
-from storage import OutboxMessage, Tx
+from storage import OutboxMessage, Store, Tx
 from tests.support.world import ADMIN, CUSTOMER, TOKEN, World, payment_world
 
 OTHER = 1002
@@ -191,6 +191,44 @@ async def test_special_methods_are_handed_to_their_renderer(tmp_path: Path) -> N
         await w.push(CUSTOMER, contains="sesudahnya")
         assert [r.payload for r in seen] == [{"order_id": "WB-1"}]
         assert await w.settled_outbox() == {"sent": 2, "failed": 0, "pending": 0}
+
+
+async def test_two_senders_on_one_database_never_double_a_push(tmp_path: Path) -> None:
+    """Even two senders (two processes by mistake) send each row once: a row is claimed first."""
+    async with payment_world(tmp_path, start_outbox=False) as w:
+        chats = [5000 + n for n in range(12)]
+        for chat in chats:
+            w.standin.user(chat, first_name="Pelanggan", started=True)
+            for n in range(3):
+                await enqueue(w, chat, f"pesan {n}")
+        second_store = await Store.open(tmp_path / "warung.db")  # as another process would
+        senders = [
+            OutboxSender(w.store, w.bot, w.clock, concurrency=4),
+            OutboxSender(second_store, w.bot, w.clock, concurrency=4),
+        ]
+        try:
+            for sender in senders:
+                sender.start()
+            assert await w.settled_outbox(timeout=20) == {"sent": 36, "failed": 0, "pending": 0}
+        finally:
+            for sender in senders:
+                await sender.stop()
+            await second_store.close()
+        for chat in chats:
+            assert w.texts(chat) == ["pesan 0", "pesan 1", "pesan 2"]  # once each, in order
+        assert len(w.standin.calls_to("sendMessage")) == 36
+
+
+async def test_a_send_cut_off_at_stop_is_due_again_at_once(tmp_path: Path) -> None:
+    async with payment_world(tmp_path, start_outbox=False) as w:
+        w.standin.slow("sendMessage", 30)
+        await enqueue(w, CUSTOMER, "lambat")
+        sender = OutboxSender(w.store, w.bot, w.clock)
+        sender.start()
+        await w.standin.wait_for_call("sendMessage")
+        await sender.stop(grace=0.1)
+        [row] = await w.store.run(Tx.due_messages, w.clock())  # not held until the lease ends
+        assert row.payload["text"] == "lambat"
 
 
 class CountingLimiter(AIORateLimiter):

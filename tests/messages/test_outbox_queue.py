@@ -33,3 +33,29 @@ async def test_heads_only_oldest_first_and_due_only(tmp_path: Path) -> None:
         ]
     finally:
         await store.close()
+
+
+async def test_a_claimed_head_is_taken_once_until_its_lease_ends(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "shop.db")
+    lease_end = NOW + timedelta(minutes=2)
+
+    def fill(tx: Tx) -> None:
+        for name, chat in [("a1", 1), ("b1", 2), ("a2", 1), ("c1", 3)]:
+            tx.enqueue(chat, "sendMessage", {"text": name}, NOW, dedupe_key=name)
+
+    try:
+        await store.run(fill)
+        first = await store.run(Tx.claim_due_messages, NOW, lease_end, 10, (3,))
+        assert [m.payload["text"] for m in first] == ["a1", "b1"]  # heads; chat 3 skipped
+        second = await store.run(Tx.claim_due_messages, NOW, lease_end, 10)
+        assert [m.payload["text"] for m in second] == ["c1"]  # a2 waits behind claimed a1
+        assert await store.run(Tx.claim_due_messages, NOW, lease_end, 10) == []
+        await store.run(Tx.release, first[1].id)  # b1's send was cut off: due again
+        again = await store.run(Tx.claim_due_messages, NOW, lease_end, 10)
+        assert [m.payload["text"] for m in again] == ["b1"]
+        late = await store.run(Tx.claim_due_messages, lease_end, lease_end + timedelta(1), 10)
+        assert [m.payload["text"] for m in late] == ["a1", "b1", "c1"]  # holder died: due again
+        assert await store.run(Tx.release_claims) == 3  # the next bot on this database
+        assert len(await store.run(Tx.due_messages, NOW)) == 3
+    finally:
+        await store.close()

@@ -6,8 +6,6 @@ the on/off ones. Values are checked first; a bad value gets a clear reply and ch
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.chat.common import answer, button, reply, show, user_lang
@@ -18,7 +16,7 @@ from bot.chat.seller.common import (
     query_parts,
 )
 from bot.rules.money import format_rupiah
-from bot.rules.shop import Shop
+from bot.rules.shop import PAYMENT_EXPIRY_MAX, PAYMENT_EXPIRY_MIN, Shop
 from bot.shop.seller_group import seller_group, set_group_only
 from bot.shop.shop_settings import change_shop
 from bot.text import callbacks, phrases
@@ -28,8 +26,6 @@ from bot.text.formatting import escape, format_duration
 SHOP_NAME_MAX = 50
 WELCOME_MAX = 500
 CLOSED_MESSAGE_MAX = 300
-EXPIRY_MIN = timedelta(seconds=20)  # Midtrans custom_expiry bounds
-EXPIRY_MAX = timedelta(days=180)
 DELIVERY_FEE_MAX = 1_000_000
 ON = {"on", "ya", "yes", "aktif", "1", "buka"}
 OFF = {"off", "tidak", "no", "nonaktif", "0", "mati"}
@@ -160,7 +156,7 @@ async def set_welcome(update: Update, context: Context) -> None:
 async def set_expiry(update: Update, context: Context) -> None:
     lang = user_lang(update)
     duration = parse_duration(args_of(update)) if args_of(update) else None
-    if duration is None or not EXPIRY_MIN <= duration <= EXPIRY_MAX:
+    if duration is None or not PAYMENT_EXPIRY_MIN <= duration <= PAYMENT_EXPIRY_MAX:
         await reply(update, phrases.t(lang, "admin.shop.expiry_usage"))
         return
     await change_shop(context.services, payment_expiry=duration)
