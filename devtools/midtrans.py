@@ -266,6 +266,8 @@ class MidtransSandbox:
         self.transactions: dict[str, SandboxTransaction] = {}
         self.charge_requests: list[Any] = []
         self.requests: list[RecordedRequest] = []
+        self.slow_answers = 0  # answers given late by a fault with a delay
+        self._slow_answered = asyncio.Condition()
         self.deliveries: list[Delivery] = []
         self.faults: list[Fault] = []
         self._codes: set[str] = set()
@@ -287,6 +289,13 @@ class MidtransSandbox:
         )
 
     # -- Python control API ---------------------------------------------------------------------
+
+    async def slow_answers_given(self, count: int, within: float = 10.0) -> None:
+        """Wait until ``count`` answers delayed by a fault have gone out: a test then knows the
+        late answer reached (or was dropped by) the bot, without sleeping through the delay."""
+        async with self._slow_answered:
+            predicate = lambda: self.slow_answers >= count  # noqa: E731
+            await asyncio.wait_for(self._slow_answered.wait_for(predicate), within)
 
     def add_fault(
         self,
@@ -466,6 +475,10 @@ class MidtransSandbox:
         if fault.create_before_failing:
             answer = await handler(request, raw)
         await asyncio.sleep(fault.delay_seconds)
+        if fault.delay_seconds:
+            async with self._slow_answered:
+                self.slow_answers += 1
+                self._slow_answered.notify_all()
         if fault.fail_status is not None:
             code = fault.fail_status
             message = (

@@ -46,6 +46,7 @@ from storage import Store, Tx
 from tests.conftest import ADMIN_ID, SERVER_KEY, TOKEN, Harness
 from tests.support.seeded import Seeded, body, seed_charged_orders, settle_silently
 from tests.support.servers import serve_app
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -63,14 +64,6 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
-
-
-async def _wait_until(check: Any, within: float, what: str, step: float = 0.05) -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
-        await asyncio.sleep(step)
 
 
 async def _status(store: Store, order_id: str) -> str:
@@ -124,7 +117,7 @@ class BotProcess:
                     return (await client.get(self.url + "/healthz")).status_code == 200
                 return False
 
-            await _wait_until(healthy, 30, "the bot to start")
+            await wait_until(healthy, 30, "the bot to start")
 
     def kill9(self) -> None:
         assert self.process is not None
@@ -206,7 +199,7 @@ class PaidLoad:
                 _paid_messages(self.standin, c) for c in self.chats
             )
 
-        await _wait_until(drained, 30, "every push")
+        await wait_until(drained, 30, "every push")
 
     def paid_pushes_per_chat(self) -> dict[int, int]:
         return {c: len(_paid_messages(self.standin, c)) for c in self.chats}
@@ -260,7 +253,7 @@ async def test_kill_9_mid_load_applies_every_acknowledged_notification_once(
         await load.bot.wait()
         assert killed.is_set()
         # The payment worker sees its input close, finishes what it holds and exits: no orphan.
-        await _wait_until(
+        await wait_until(
             _async(lambda: not payment_workers(load.database)), 10, "the worker to exit"
         )
         acknowledged = {o for o, s in answers.items() if s and 200 <= s < 300}
@@ -332,10 +325,14 @@ async def test_kill_9_of_the_payment_worker_mid_load_loses_and_doubles_nothing(
             assert killed.is_set() and all(set(answers[o]) <= {503, None} for o in refused), (
                 "without a worker the bot must answer 503, never a 2xx"
             )
-            # Midtrans sends again what got no 2xx (here at once, not after minutes).
-            await asyncio.sleep(1.1)
+            # Midtrans sends again what got no 2xx (here at once, not after minutes) until it is
+            # taken: the next call starts a new worker once the restart pause is over.
             for order_id in refused:
-                assert await load.post(client, order_id) == 200, order_id
+
+                async def accepted(order_id: str = order_id) -> bool:
+                    return await load.post(client, order_id) == 200
+
+                await wait_until(accepted, 10, f"{order_id} to be accepted again", step=0.2)
 
         (second,) = payment_workers(load.database)
         assert second != first
@@ -423,7 +420,7 @@ async def test_telegram_down_during_load_loses_doubles_and_reorders_nothing(
             return False
         return time.monotonic() - quiet_since[0] > 1.5  # the sellers' pushes come later
 
-    await _wait_until(drained, 40, "the outbox to drain")
+    await wait_until(drained, 40, "the outbox to drain")
     lost = doubled = reordered = 0
     for chat in everyone:
         rows = await h.store.run(Tx.outbox_messages, chat)
@@ -456,7 +453,7 @@ async def test_charge_created_but_answered_after_timeout_gives_one_code(harness:
     # The harness's client gives up after 2 s; the sandbox creates the charge, then waits 3 s.
     h.sandbox.add_fault(delay_seconds=3.0, create_before_failing=True, paths=["/v2/charge"])
     order = await h.checkout_typed(budi, "2 kopi susu")
-    await asyncio.sleep(1.5)  # the late answer arrives and must change nothing
+    await h.sandbox.slow_answers_given(1)  # the late answer arrives and must change nothing
     await h.standin.wait_idle()
 
     found = await h.store.run(Tx.order, order.id)
@@ -543,8 +540,14 @@ async def test_forged_flood_among_real_notifications(harness: Harness) -> None:
     async def pushed() -> bool:
         return all(_paid_messages(h.standin, s.chat_id) for s in paid)
 
-    await _wait_until(pushed, 15, "the customers' pushes")
-    await asyncio.sleep(0.3)
+    await wait_until(pushed, 15, "the customers' pushes")
+
+    async def outbox_drained() -> bool:  # nothing more queued that could still arrive
+        rows = await h.store.run(Tx.outbox_messages)
+        return all(r.sent_at is not None or r.failed_at is not None for r in rows)
+
+    await wait_until(outbox_drained, 15, "the outbox to drain")
+    await h.standin.wait_idle()
     pushes = sum(len(_paid_messages(h.standin, c)) for c in chats)
     assert pushes == len(paid)
     report_row(
@@ -605,7 +608,7 @@ async def test_fuzzed_notifications_never_500_and_change_nothing(harness: Harnes
         counts = await h.store.run(Tx.outbox_counts)
         return order is not None and order.seller_notified_at is not None and not counts["pending"]
 
-    await _wait_until(settled_and_told, 15, "the sale to be confirmed")
+    await wait_until(settled_and_told, 15, "the sale to be confirmed")
     bases = [
         h.sandbox.notification_for(pending.order_id, "pending"),
         h.sandbox.notification_for(settled.order_id, "settlement"),
@@ -639,8 +642,7 @@ async def test_fuzzed_notifications_never_500_and_change_nothing(harness: Harnes
         statuses[answer.status_code] += 1
         assert answer.status_code < 500, (content, answer.text)
 
-    await asyncio.to_thread(post)
-    await asyncio.sleep(0.3)
+    await asyncio.to_thread(post)  # each answer came after its transaction, if any, committed
     after = await _snapshot(h.store)
     assert after == before
     events = await h.store.run(Tx.payment_events)
@@ -696,7 +698,7 @@ async def test_midtrans_slow_past_the_deadline_during_a_burst(tmp_path: Path) ->
         async def caught_up() -> bool:  # the bot asks about every pending order at start
             return len([r for r in sandbox.requests if r.path.endswith("/status")]) >= len(seeded)
 
-        await _wait_until(caught_up, 30, "the start-up catch-up")
+        await wait_until(caught_up, 30, "the start-up catch-up")
         # Every confirmation of the burst takes 3 s; Midtrans retries on its schedule x 0.001.
         sandbox.add_fault(delay_seconds=3.0, times=len(seeded), paths=["/v2/*/status"])
         first = await asyncio.gather(*(sandbox.trigger(s.order_id, "settle") for s in seeded))
@@ -705,7 +707,7 @@ async def test_midtrans_slow_past_the_deadline_during_a_burst(tmp_path: Path) ->
         async def all_paid() -> bool:
             return all(_paid_messages(standin, c) for c in chats)
 
-        await _wait_until(all_paid, 60, "every payment applied through Midtrans' retries")
+        await wait_until(all_paid, 60, "every payment applied through Midtrans' retries")
         slowest = max(d.seconds for d in sandbox.deliveries)
         assert slowest < 1.0 + 0.3, slowest  # the deadline, plus this machine's noise
         applied = await _applied_per_order(store)

@@ -28,6 +28,7 @@ from devtools.midtrans import (
     send_control,
 )
 from tests.support.servers import serve_app
+from tests.support.waiting import wait_until
 
 KEY = "SB-Mid-server-SandboxKey_42"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()}
@@ -663,8 +664,16 @@ async def test_failed_notifications_are_retried_on_a_scaled_schedule(env: Env) -
     await env.receiver.wait_for(4, changes=True, within=5)
     took = time.monotonic() - started
     assert 1.8 * 0.9 <= took < 4  # the third retry comes 30 min (x 0.001) after the first
-    settled = [
-        d for d in env.sandbox.deliveries if d.notification["transaction_status"] != "pending"
-    ]
-    assert [(d.attempt, d.status) for d in settled] == [(0, 503), (1, 503), (2, 503), (3, 200)]
+
+    def settled() -> list[tuple[int, int | None]]:
+        deliveries = env.sandbox.deliveries
+        return [
+            (d.attempt, d.status)
+            for d in deliveries
+            if d.notification["transaction_status"] != "pending"
+        ]
+
+    # The receiver counts a delivery before the sandbox has read our answer and recorded it.
+    await wait_until(lambda: len(settled()) >= 4, 5, "the sandbox to record the fourth answer")
+    assert settled() == [(0, 503), (1, 503), (2, 503), (3, 200)]
     await env.sandbox.aclose()
