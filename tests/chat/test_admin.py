@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from PIL import Image
 
-from bot.shop.checkout import CheckoutOutcome, Draft, place_order
+from bot.rules.orders import quote_fingerprint
+from bot.shop.checkout import CheckoutOutcome, Draft, place_order, price_cart
 from devtools.telegram import FakeUser
 from storage import Order, Tx
 from tests.conftest import ADMIN_ID, Harness
@@ -41,6 +42,7 @@ async def _place(h: Harness, customer: FakeUser, cart: dict[int, int], **kw: str
             cart=cart,
             name=kw.get("name", "Budi Santoso"),
             phone="+6281234567890",
+            seen_quote=quote_fingerprint(await price_cart(svc, cart)),
             note=kw.get("note"),
         ),
     )

@@ -37,12 +37,14 @@ from bot.chat.customer.menu import (
 )
 from bot.messages.paycode import send_payment_code
 from bot.rules.money import format_rupiah
+from bot.rules.orders import quote_fingerprint
 from bot.shop.checkout import (
     CheckoutOutcome,
     CheckoutResult,
     Draft,
     place_order,
     price_cart,
+    quote_for,
     refusal,
 )
 from bot.text import callbacks, phrases
@@ -298,10 +300,11 @@ async def _summary(update: Update, context: Context) -> int:
     draft = get_draft(context)
     delivery = draft.get("fulfilment") == "delivery"
     shop = await svc.shop()
-    priced = await price_cart(svc, get_cart(context), shop.delivery_fee if delivery else 0)
+    priced = await quote_for(svc, shop, get_cart(context), "delivery" if delivery else "pickup")
     if not priced.ok:
         await reply(update, problem_lines(priced, lang))
         return SHOPPING
+    draft["seen_quote"] = quote_fingerprint(priced)  # what the pay button agrees to
     lines = [phrases.t(lang, "summary.title"), ""]
     for line in priced.lines:
         lines.append(cart_line(lang, line.quantity, line.name, line.total))
@@ -370,6 +373,7 @@ async def confirm(update: Update, context: Context) -> int:
             cart=get_cart(context),
             name=str(draft["name"]),
             phone=str(draft["phone"]),
+            seen_quote=str(draft.get("seen_quote") or ""),
             email=str(draft.get("email") or ""),
             fulfilment=str(draft.get("fulfilment") or "pickup"),
             address=draft.get("address"),
@@ -399,6 +403,9 @@ async def _after_checkout(update: Update, context: Context, result: CheckoutResu
         shop = await svc.shop()
         max_pending = svc.settings.max_pending_orders
         await reply(update, refusal_text(outcome, shop, lang, max_pending, key="checkout.closed"))
+    elif outcome is CheckoutOutcome.PRICE_CHANGED:
+        await reply(update, phrases.t(lang, "checkout.price_changed"))
+        return await _summary(update, context)
     elif outcome is CheckoutOutcome.CART_PROBLEM and result.quote is not None:
         await reply(update, problem_lines(result.quote, lang))
     elif outcome is CheckoutOutcome.OUT_OF_STOCK:

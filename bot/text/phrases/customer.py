@@ -114,6 +114,10 @@ ID: dict[str, str] = {
         "salah satunya lewat /pesanan."
     ),
     "checkout.out_of_stock": "Maaf, {name} baru saja habis. Keranjangmu tidak berubah.",
+    "checkout.price_changed": (
+        "⚠️ <b>Harga berubah</b> sejak ringkasan tadi. Maaf, belum ada yang ditagih: periksa "
+        "ringkasan baru di bawah, lalu ketuk bayar lagi kalau sudah cocok."
+    ),
     "checkout.failed": (
         "Maaf, pembayaran belum bisa dibuat saat ini. Pesanan dibatalkan dan tidak ada yang "
         "ditagih. Coba lagi sebentar lagi ya."
@@ -293,6 +297,10 @@ EN: dict[str, str] = {
         "in /pesanan."
     ),
     "checkout.out_of_stock": "Sorry, {name} just sold out. Your cart is unchanged.",
+    "checkout.price_changed": (
+        "⚠️ <b>Prices changed</b> since the summary. Sorry, nothing was charged: check the new "
+        "summary below and tap pay again if it looks right."
+    ),
     "checkout.failed": (
         "Sorry, the payment could not be created right now. The order was cancelled and nothing "
         "was charged. Please try again shortly."
