@@ -50,6 +50,10 @@ ID: dict[str, str] = {
     "typed.invalid_zero": "Jumlah untuk “{phrase}” tidak boleh 0.",
     "typed.invalid_negative": "Jumlah untuk “{phrase}” tidak boleh negatif.",
     "typed.invalid_too_many": "Jumlah untuk “{phrase}” terlalu banyak (maksimal {max} per menu).",
+    "typed.invalid_fraction": (
+        "Jumlah untuk “{phrase}” harus bilangan bulat (1, 2, 3, …), bukan pecahan. "
+        "Contoh: <i>1 kopi susu</i>. Kalau ada ukuran kecil, pilih dari /menu."
+    ),
     "typed.skipped": "Pesanan terlalu panjang; {count} baris terakhir saya lewati.",
     "typed.not_understood": (
         "Maaf, saya belum paham. Ketik pesanan seperti <i>2 kopi susu, 1 roti bakar</i>, "
@@ -239,6 +243,10 @@ EN: dict[str, str] = {
     "typed.invalid_zero": "The quantity for “{phrase}” cannot be 0.",
     "typed.invalid_negative": "The quantity for “{phrase}” cannot be negative.",
     "typed.invalid_too_many": "Too many “{phrase}” (at most {max} per item).",
+    "typed.invalid_fraction": (
+        "The quantity for “{phrase}” must be a whole number (1, 2, 3, …), not a fraction. "
+        "For example: <i>1 kopi susu</i>. For a smaller size, pick one from /menu."
+    ),
     "typed.skipped": "Your order is very long; I skipped the last {count} lines.",
     "typed.not_understood": (
         "Sorry, I did not get that. Type an order like <i>2 kopi susu, 1 roti bakar</i>, "
