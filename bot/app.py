@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
 
+from bot.chat import guards
 from bot.chat.context import CONTEXT_TYPES
 from bot.chat.customer import register as customer
 from bot.chat.seller import register as admin
@@ -174,6 +175,7 @@ class BotRuntime:
             # PTB notes that per_message=False does not track buttons per message; our buttons
             # carry all they need in their data, and the conversation is per chat on purpose.
             warnings.filterwarnings("ignore", message="If 'per_message=False'")
+            guards.register(application)
             admin.register(application)
             customer.register(application)
         application.add_error_handler(_on_error)
@@ -293,6 +295,7 @@ class BotRuntime:
 async def _on_error(update: object, context: Any) -> None:
     """Log the failure; tell the user something friendly, never the traceback."""
     logger.error("error while handling an update", exc_info=context.error)
+    await guards.answer_failed_tap(update)
     if isinstance(update, Update) and update.effective_chat:
         lang = phrases.language_for(
             update.effective_user.language_code if update.effective_user else None

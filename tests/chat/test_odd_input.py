@@ -227,7 +227,6 @@ async def test_forged_huge_ids_on_seller_buttons(harness: Harness, data: str) ->
         "/export 0001-01-01",
         "/export 9999-12-31",
         "/export 9999-12",
-        "/sales 999999 hari",
     ],
 )
 async def test_reports_for_absurd_dates_get_a_clear_reply(harness: Harness, command: str) -> None:
@@ -237,6 +236,20 @@ async def test_reports_for_absurd_dates_get_a_clear_reply(harness: Harness, comm
     text = "\n".join(m.text for m in replies)
     assert "Maaf, ada gangguan" not in text
     assert "2000" in text and "2099" in text, text
+
+
+async def test_a_tap_whose_handler_failed_still_stops_spinning(harness: Harness) -> None:
+    """Telegram fails the first answer (a 500): the handler fails, the error handler answers."""
+    h = harness
+    await h.add_product("Kopi susu", 18_000)
+    budi = h.customer()
+    await budi.ask("/start")
+    h.standin.fail("answerCallbackQuery", 500, times=1)
+    query = budi.tap("Keranjang")
+    answer = await h.standin.wait_for_answer(query)
+    assert "Maaf, ada gangguan" in (answer.get("text") or "")
+    await h.standin.wait_idle()
+    assert h.standin.unanswered_callbacks == []
 
 
 # --- 8: a stale slip ------------------------------------------------------------------------------

@@ -273,6 +273,10 @@ ID: dict[str, str] = {
         "Contoh: <code>/export</code> (semua), <code>/export 7d</code>, "
         "<code>/export 2026-11</code>, <code>/export 01/11/2026 - 15/11/2026</code>."
     ),
+    "admin.report.out_of_span": (
+        "Tanggal itu di luar jangkauan laporan: pilih hari antara {first} dan {last}, "
+        "misalnya <code>/sales 2026-11</code>."
+    ),
     "admin.export.all": "semua waktu",
     "admin.export.none": "Tidak ada pesanan untuk {period}.",
     "admin.export.caption": "📄 Pesanan {period}: {count} pesanan, lunas {total}.",
@@ -548,6 +552,10 @@ EN: dict[str, str] = {
     "admin.export.usage": (
         "Examples: <code>/export</code> (everything), <code>/export 7d</code>, "
         "<code>/export 2026-11</code>, <code>/export 01/11/2026 - 15/11/2026</code>."
+    ),
+    "admin.report.out_of_span": (
+        "That date is outside what reports cover: pick days between {first} and {last}, "
+        "for example <code>/sales 2026-11</code>."
     ),
     "admin.export.all": "all time",
     "admin.export.none": "No orders for {period}.",
