@@ -167,6 +167,10 @@ ID: dict[str, str] = {
     "order.cannot_cancel": "Pesanan ini tidak bisa dibatalkan lagi (status: {status}).",
     "order.cancel_failed": "Maaf, pembatalan belum berhasil. Coba lagi sebentar lagi ya.",
     "order.not_found": "Pesanan itu tidak ditemukan.",
+    "order.code_stale": (
+        "Kode bayar pesanan <code>{order_id}</code> sudah tidak berlaku (status: {status}). "
+        "Jangan dibayar di kasir. Mau pesan lagi dengan isi yang sama?"
+    ),
     "order.reordered": "Isi pesanan {order_id} sudah dimasukkan lagi ke keranjang.",
     "status.awaiting_payment": "menunggu pembayaran",
     "status.paid": "lunas",
@@ -352,6 +356,10 @@ EN: dict[str, str] = {
     "order.cannot_cancel": "This order can no longer be cancelled (status: {status}).",
     "order.cancel_failed": "Sorry, the cancellation did not go through. Please try again shortly.",
     "order.not_found": "That order was not found.",
+    "order.code_stale": (
+        "The payment code of order <code>{order_id}</code> is no longer valid (status: {status}). "
+        "Do not pay it at the cashier. Order the same again?"
+    ),
     "order.reordered": "The items of order {order_id} are back in your cart.",
     "status.awaiting_payment": "awaiting payment",
     "status.paid": "paid",
