@@ -27,6 +27,7 @@ from bot.chat.context import CONTEXT_TYPES
 from bot.chat.customer import register as customer
 from bot.chat.seller import register as admin
 from bot.chat.seller.common import load_admins
+from bot.chat.seller.register import CLAIM_GATE
 from bot.config import Secret, Settings
 from bot.listener import create_web_app
 from bot.messages.outbox import OutboxSender
@@ -38,6 +39,7 @@ from bot.payments.service import PaymentService
 from bot.payments.worker import PaymentWorker
 from bot.persistence import SQLitePersistence
 from bot.rules.clock import WIB, Clock, utc_now
+from bot.shop.admins import ClaimGate, new_claim_code
 from bot.shop.services import KEY, Services
 from bot.text import phrases
 from storage import OutboxMessage, Store, Tx
@@ -243,8 +245,9 @@ class BotRuntime:
         admins = await svc.admin_ids()
         await admin.publish_commands(application.bot, admins)
         if not admins:
-            self.claim_code = f"{secrets.randbelow(10**6):06d}"
-            application.bot_data["claim_code"] = self.claim_code
+            gate = ClaimGate(new_claim_code())
+            self.claim_code = gate.code
+            application.bot_data[CLAIM_GATE] = gate
             logger.warning(
                 "no admin yet: send /claim %s to the bot from the owner's Telegram account",
                 self.claim_code,

@@ -89,11 +89,11 @@ async def test_claim_makes_the_first_owner_and_only_once(harness: Harness, tmp_p
     )
     await h.restart()
     code = h.runtime.claim_code
-    assert code and len(code) == 6
+    assert code and len(code) == 10
     assert h.standin.commands() and not any(c["command"] == "add" for c in h.standin.commands())
 
     owner = h.standin.user(7001, "Ani", started=True)
-    wrong = "000000" if code != "000000" else "111111"
+    wrong = "0" * 10 if code != "0" * 10 else "1" * 10
     owner.send_text(f"/claim {wrong}")
     owner.send_text("/claim")
     owner.send_text("/products")

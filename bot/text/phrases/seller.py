@@ -31,6 +31,10 @@ ID: dict[str, str] = {
         "• /admins · /addadmin ID · /removeadmin ID"
     ),
     "admin.claimed": "🎉 Selamat! Kamu sekarang <b>pemilik</b> toko ini.",
+    "admin.claim.closed": (
+        "Klaim toko ditutup: terlalu banyak kode salah. Pemilik toko: restart bot, lalu kirim "
+        "/claim dengan kode baru dari log server."
+    ),
     "admin.owner_only": "Hanya pemilik toko yang bisa mengatur admin.",
     "admin.addadmin.usage": (
         "Tulis ID Telegram (angka) admin baru, misal <code>/addadmin 123456789</code>. "
@@ -329,6 +333,10 @@ EN: dict[str, str] = {
         "• /admins · /addadmin ID · /removeadmin ID"
     ),
     "admin.claimed": "🎉 Congratulations! You are now the <b>owner</b> of this shop.",
+    "admin.claim.closed": (
+        "Claiming this shop is closed: too many wrong codes. Shop owner: restart the bot, then "
+        "send /claim with the new code from the server log."
+    ),
     "admin.owner_only": "Only the shop owner can manage admins.",
     "admin.addadmin.usage": (
         "Give the new admin's Telegram user id (a number), e.g. <code>/addadmin 123456789</code>. "
