@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
+from bot.chat.seller.products import clean_name
 from devtools.telegram import BotMessage, FakeUser
 from storage import Tx
 from tests.conftest import ADMIN_ID, Harness
@@ -369,3 +370,9 @@ async def test_an_invisible_product_name_is_refused(harness: Harness, name: str)
     names = [p.name for p in await h.store.run(Tx.products, include_hidden=True)]
     assert names == ["Kopi susu"]
     assert ADMIN_ID == admin.id
+
+
+def test_product_names_need_one_visible_character() -> None:
+    assert clean_name("\u200b\u3164") is None
+    assert clean_name("7") == "7"
+    assert clean_name("Kopi\u200b susu") == "Kopi\u200b susu"

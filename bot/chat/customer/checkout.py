@@ -48,7 +48,7 @@ from bot.shop.checkout import (
     refusal,
 )
 from bot.text import callbacks, phrases
-from bot.text.fields import parse_email
+from bot.text.fields import parse_email, parse_person_name
 from bot.text.fields import parse_phone as parse_phone_number
 from bot.text.formatting import cart_line, display_phone, escape, format_duration, split_message
 from storage import Tx
@@ -109,7 +109,7 @@ async def _ask_name(update: Update, context: Context) -> int:
     user = update.effective_user
     profile = " ".join(filter(None, [user.first_name, user.last_name])) if user else ""
     markup: ReplyKeyboardMarkup | ReplyKeyboardRemove = ReplyKeyboardRemove()
-    if profile and 2 <= len(profile) <= 50:
+    if parse_person_name(profile) is not None:  # an invisible profile name is not offered
         markup = ReplyKeyboardMarkup(
             [[KeyboardButton(profile)]], resize_keyboard=True, one_time_keyboard=True
         )
@@ -139,8 +139,8 @@ async def change_details(update: Update, context: Context) -> int:
 async def got_name(update: Update, context: Context) -> int:
     message = update.effective_message
     assert message and message.text
-    name = " ".join(message.text.split())
-    if not 2 <= len(name) <= 50 or name.startswith("/"):
+    name = parse_person_name(message.text)
+    if name is None:
         await reply(update, phrases.t(user_lang(update), "details.bad_name"))
         return ASK_NAME
     get_draft(context)["name"] = name

@@ -25,7 +25,13 @@ from bot.chat.seller.common import (
 from bot.rules.money import format_rupiah
 from bot.rules.orders import INDOMARET_MAX_AMOUNT
 from bot.text import callbacks, phrases
-from bot.text.fields import UNLIMITED, parse_price, parse_stock, split_command_args
+from bot.text.fields import (
+    UNLIMITED,
+    parse_price,
+    parse_stock,
+    split_command_args,
+    visible_length,
+)
 from bot.text.formatting import CAPTION_LIMIT, TEXT_LIMIT, escape, fit_user_text
 from storage import Product, Tx
 
@@ -47,11 +53,12 @@ FIELDS = {"p": EDIT_PRICE, "s": EDIT_STOCK, "n": EDIT_NAME, "f": EDIT_PHOTO, "d"
 
 
 def clean_name(text: str) -> str | None:
-    """One line, 1..50 characters after tidying spaces; None when it does not fit."""
+    """One line, 1..50 characters after tidying spaces, at least one of them visible (not only
+    zero-width or blank characters); None when it does not fit."""
     name = " ".join(text.split())
     if not name or len(name) > NAME_MAX or any(ord(ch) < 32 for ch in name):
         return None
-    return name
+    return name if visible_length(name) > 0 else None
 
 
 def check_price(text: str) -> int | None:

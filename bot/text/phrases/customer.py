@@ -67,7 +67,7 @@ ID: dict[str, str] = {
     "button.keep": "✅ Ya, lanjut",
     "button.change": "✏️ Ubah data",
     "details.ask_name": "Pesanan atas nama siapa? Ketik nama, atau ketuk tombol di bawah.",
-    "details.bad_name": "Nama harus 2–50 huruf. Coba lagi ya.",
+    "details.bad_name": "Nama harus 2–50 huruf yang terlihat. Coba lagi ya.",
     "details.ask_phone": (
         "Nomor HP untuk dihubungi? Ketuk <b>Kirim nomor saya</b>, atau ketik (misal 0812-3456-7890)."
     ),
@@ -263,7 +263,7 @@ EN: dict[str, str] = {
     "button.keep": "✅ Yes, continue",
     "button.change": "✏️ Change details",
     "details.ask_name": "What name is the order for? Type it, or tap the button below.",
-    "details.bad_name": "A name has 2–50 letters. Please try again.",
+    "details.bad_name": "A name has 2–50 visible letters. Please try again.",
     "details.ask_phone": (
         "Your phone number? Tap <b>Share my number</b>, or type it (e.g. 0812-3456-7890)."
     ),

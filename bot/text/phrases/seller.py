@@ -89,7 +89,9 @@ ID: dict[str, str] = {
     "admin.button.open": "🟢 Buka toko",
     "admin.button.close": "🔴 Tutup toko",
     # validation
-    "admin.bad.name": "Nama produk harus 1–{max} karakter dalam satu baris. Coba lagi.",
+    "admin.bad.name": (
+        "Nama produk harus 1–{max} karakter dalam satu baris, dan harus terlihat. Coba lagi."
+    ),
     "admin.bad.price": (
         "Harga “{text}” tidak bisa dipakai. Tulis angka rupiah 1–5.000.000, "
         "misal <code>18000</code>, <code>18.000</code> atau <code>18rb</code>."
@@ -387,7 +389,9 @@ EN: dict[str, str] = {
     "admin.button.delivery": "🛵 Delivery: {state}",
     "admin.button.open": "🟢 Open the shop",
     "admin.button.close": "🔴 Close the shop",
-    "admin.bad.name": "A product name has 1–{max} characters on one line. Please try again.",
+    "admin.bad.name": (
+        "A product name has 1–{max} visible characters on one line. Please try again."
+    ),
     "admin.bad.price": (
         "The price “{text}” cannot be used. Write whole Rupiah from 1 to 5,000,000, "
         "e.g. <code>18000</code>, <code>18.000</code> or <code>18rb</code>."
