@@ -41,7 +41,8 @@ from bot.messages.paycode import send_payment_code
 from bot.messages.slip import render_slip
 from bot.payments.midtrans import MidtransClient
 from bot.payments.service import PaymentService
-from bot.shop.checkout import CheckoutOutcome, Draft, place_order
+from bot.rules.orders import quote_fingerprint
+from bot.shop.checkout import CheckoutOutcome, Draft, place_order, price_cart
 from bot.shop.services import Services
 from storage import Store, Tx
 
@@ -77,13 +78,15 @@ async def _measure(
         shop = await services.shop()
         for i in range(-5, n):  # the first five warm up connections and caches, not counted
             user = FIRST_USER + i
+            cart = {kopi.id: 1 + i % 3, roti.id: 1}
             draft = Draft(
                 user_id=user,
                 chat_id=user,
                 language="id" if i % 3 else "en",
-                cart={kopi.id: 1 + i % 3, roti.id: 1},
+                cart=cart,
                 name="Budi Santoso",
                 phone="+6281234567890",
+                seen_quote=quote_fingerprint(await price_cart(services, cart)),
             )
             started = time.perf_counter()
             result = await place_order(services, draft)

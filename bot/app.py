@@ -27,11 +27,12 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
 
-from bot.chat import groups
+from bot.chat import groups, guards
 from bot.chat.context import CONTEXT_TYPES
 from bot.chat.customer import register as customer
 from bot.chat.seller import register as admin
 from bot.chat.seller.common import load_admins
+from bot.chat.seller.register import CLAIM_GATE
 from bot.config import Secret, Settings
 from bot.connections import (
     ConnectionLimits,
@@ -52,6 +53,7 @@ from bot.payments.service import PaymentService
 from bot.payments.worker import PaymentWorker
 from bot.persistence import SQLitePersistence
 from bot.rules.clock import WIB, Clock, utc_now
+from bot.shop.admins import ClaimGate, new_claim_code
 from bot.shop.services import KEY, Services
 from bot.startup import InstanceLock, bind_listener, database_open_error, telegram_error
 from bot.text import phrases
@@ -195,6 +197,7 @@ class BotRuntime:
             # PTB notes that per_message=False does not track buttons per message; our buttons
             # carry all they need in their data, and the conversation is per chat on purpose.
             warnings.filterwarnings("ignore", message="If 'per_message=False'")
+            guards.register(application)  # forged button data stops here, answered
             groups.register(application)  # first: no shopping handler sees a group update
             admin.register(application)
             customer.register(application, checkout_timeout=settings.checkout_timeout)
@@ -328,8 +331,9 @@ class BotRuntime:
         admins = await svc.admin_ids()
         await admin.publish_commands(application.bot, admins)
         if not admins:
-            self.claim_code = f"{secrets.randbelow(10**6):06d}"
-            application.bot_data["claim_code"] = self.claim_code
+            gate = ClaimGate(new_claim_code())
+            self.claim_code = gate.code
+            application.bot_data[CLAIM_GATE] = gate
             logger.warning(
                 "no admin yet: send /claim %s to the bot from the owner's Telegram account",
                 self.claim_code,
@@ -420,6 +424,7 @@ async def _initialize(
 async def _on_error(update: object, context: Any) -> None:
     """Log the failure; tell the user something friendly, never the traceback."""
     logger.error("error while handling an update", exc_info=context.error)
+    await guards.answer_failed_tap(update)
     if isinstance(update, Update) and update.effective_chat:
         lang = phrases.language_for(
             update.effective_user.language_code if update.effective_user else None

@@ -309,9 +309,10 @@ _HTML_TAGS = {
     "tg-time": "date_time",
 }
 _HTML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_HTML_ENTITY_RE = re.compile(
-    r"&(?:#(\d{1,8})|#[xX]([0-9a-fA-F]{1,8})|([A-Za-z][A-Za-z0-9]{0,15}));"
-)
+_HTML_ENTITY_RE = re.compile(r"&(?:#x([0-9a-fA-F]*)|#(\d*)|([A-Za-z]*));?")
+"""As tdlib's ``decode_html_entity``: the ``;`` is optional ("&amp" shows "&"), a named entity is
+one of four, a numeric one is shorter than 10 characters; anything else stays literal (a cut
+"&am" shows as typed)."""
 
 
 @dataclass
@@ -328,12 +329,14 @@ def _html_unescape(text: str, start: int) -> tuple[str | None, int]:
     match = _HTML_ENTITY_RE.match(text, start)
     if match is None:
         return None, start
-    decimal, hexa, name = match.groups()
+    hexa, decimal, name = match.groups()
     if name is not None:
         decoded = _HTML_NAMED.get(name)
     else:
-        code = int(decimal) if decimal is not None else int(hexa, 16)
-        ok = 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
+        digits = hexa if hexa is not None else decimal
+        short = len(match.group().rstrip(";")) < 10
+        code = int(digits, 16 if hexa is not None else 10) if digits and short else 0
+        ok = 0 < code < 0x10FFFF and not 0xD800 <= code <= 0xDFFF
         decoded = chr(code) if ok else None
     return (decoded, match.end()) if decoded is not None else (None, start)
 

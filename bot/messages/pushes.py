@@ -147,9 +147,12 @@ def seller_paid(order: Order, chat_id: int, lang: str = SELLER_LANGUAGE) -> Push
 
 
 def seller_reversed(order: Order, chat_id: int, lang: str = SELLER_LANGUAGE) -> Push:
+    """``order`` as it was before the reversal: handed over or not decides what the seller reads
+    (the stock goes back only for goods still in the shop)."""
+    handed_over = order.status == OrderStatus.FULFILLED
     text = t(
         lang,
-        "push.seller.reversed",
+        "push.seller.reversed_handed_over" if handed_over else "push.seller.reversed",
         order_id=_esc(order.id),
         total=_total(order),
         name=_esc(_clip(order.customer_name or "-", _NAME_LIMIT)),

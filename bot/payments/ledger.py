@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from bot.messages import pushes
 from bot.rules.money import parse_amount
 from bot.rules.orders import (
-    RELEASES_STOCK,
     TRANSITIONS,
     Event,
     OrderStatus,
     event_from_midtrans,
     next_status,
+    releases_stock,
 )
 from bot.rules.seller_group import seller_chats, seller_group_from
 from storage import Order, Tx
@@ -282,7 +282,7 @@ class Ledger:
         reason = f"{report.source}:{report.transaction_status}"
         if not tx.set_order_status(order.id, order.status, new, reason, now, **stamps):
             return record(tx, report, now, PaymentOutcome.IGNORED)  # cannot happen inside one tx
-        if new in RELEASES_STOCK:
+        if releases_stock(order.status, new):
             tx.release_stock(order.id)
         queued = _enqueue(tx, self._pushes_for(tx, order, new, tell_customer), now)
         record(tx, report, now, PaymentOutcome.APPLIED, applied=True)

@@ -6,6 +6,7 @@ fast. The services (checkout, payments) load state, ask these functions, and sto
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,8 +44,9 @@ FINAL = frozenset(
 RELEASES_STOCK = frozenset(
     {OrderStatus.EXPIRED, OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REVERSED}
 )
-"""Reaching one of these gives the reserved units back. A refund does not: the goods were sold and
-handed over; the seller restocks by hand if they come back."""
+"""Reaching one of these gives the reserved units back (see ``releases_stock`` for the one
+exception). A refund does not: the goods were sold and handed over; the seller restocks by hand
+if they come back."""
 
 
 class Event(StrEnum):
@@ -101,6 +103,17 @@ def event_from_midtrans(transaction_status: str, fraud_status: str | None = None
 def next_status(current: OrderStatus | str, event: Event) -> OrderStatus | None:
     """The status ``event`` moves an order to, or None when the move is not allowed."""
     return TRANSITIONS.get((OrderStatus(current), event))
+
+
+def releases_stock(current: OrderStatus | str, new: OrderStatus | str) -> bool:
+    """Whether moving from ``current`` to ``new`` gives the reserved units back.
+
+    Only for goods still on the shelf: a reversal of an order the seller already handed over
+    (fulfilled) leaves the stock as it is, as a refund does; the units left the shop.
+    """
+    if OrderStatus(new) not in RELEASES_STOCK:
+        return False
+    return OrderStatus(current) is not OrderStatus.FULFILLED
 
 
 # --- pricing -----------------------------------------------------------------------------
@@ -189,6 +202,18 @@ def quote(
     elif result.total > INDOMARET_MAX_AMOUNT:
         problems.append((CartProblem.TOTAL_TOO_HIGH, ""))
     return Quote(result.lines, result.delivery_fee, tuple(problems))
+
+
+def quote_fingerprint(priced: Quote) -> str:
+    """A short digest of everything priced in a quote: each line's product, name, price and
+    quantity, the delivery fee and the total.
+
+    The summary keeps it; the order is only placed while a fresh quote has the same digest, so the
+    customer is never charged an amount (or for items) they were not shown.
+    """
+    parts = [f"{line.product_id}:{line.name}:{line.price}:{line.quantity}" for line in priced.lines]
+    parts += [f"fee:{priced.delivery_fee}", f"total:{priced.total}"]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 # --- identifiers and times ---------------------------------------------------------------

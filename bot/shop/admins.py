@@ -7,10 +7,19 @@ for changing them live here; the seller handlers only parse the command and rend
 
 from __future__ import annotations
 
+import logging
+import secrets
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.shop.services import Services
 from storage import Tx
+
+logger = logging.getLogger(__name__)
+
+CLAIM_CODE_DIGITS = 10
+MAX_GUESSES_PER_ACCOUNT = 5
+MAX_GUESSES_IN_ALL = 50
 
 
 class AdminChange(StrEnum):
@@ -21,6 +30,56 @@ class AdminChange(StrEnum):
     FROM_SETTINGS = "from_settings"  # remove: listed in ADMIN_IDS, only the operator can remove
     UNKNOWN = "unknown"  # remove: not an admin
     OWNER = "owner"  # remove: the owner who claimed the shop stays
+
+
+def new_claim_code() -> str:
+    """A fresh one-time code for ``/claim``, printed in the log at a start without admins."""
+    return f"{secrets.randbelow(10**CLAIM_CODE_DIGITS):0{CLAIM_CODE_DIGITS}d}"
+
+
+class ClaimVerdict(StrEnum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    LOCKED = "locked"  # this account used its guesses: silence, as for any unknown command
+    CLOSED = "closed"  # the guesses of all accounts together are used up until a restart
+
+
+@dataclass
+class ClaimGate:
+    """Who may still guess the claim code, for one code (one start of the bot).
+
+    Each account has ``MAX_GUESSES_PER_ACCOUNT`` guesses, and all accounts together
+    ``MAX_GUESSES_IN_ALL``: however many accounts a stranger uses, at most 50 of the 10**10
+    codes are ever tried, so the chance that a stranger claims the shop is 50 / 10**10 =
+    5 in a billion per start of the bot. After the last guess the claim is closed (the owner
+    restarts the bot for a new code, and the log says so once).
+    """
+
+    code: str
+    guesses: dict[int, int] = field(default_factory=dict)
+    total: int = 0
+
+    @property
+    def closed(self) -> bool:
+        return self.total >= MAX_GUESSES_IN_ALL
+
+    def check(self, user_id: int, guess: str) -> ClaimVerdict:
+        if self.closed:
+            return ClaimVerdict.CLOSED
+        if self.guesses.get(user_id, 0) >= MAX_GUESSES_PER_ACCOUNT:
+            return ClaimVerdict.LOCKED
+        if secrets.compare_digest(guess.encode(), self.code.encode()):
+            return ClaimVerdict.RIGHT
+        self.guesses[user_id] = self.guesses.get(user_id, 0) + 1
+        self.total += 1
+        if self.closed:
+            logger.warning(
+                "/claim closed after %d wrong guesses from %d accounts; restart the bot for a "
+                "new claim code",
+                self.total,
+                len(self.guesses),
+            )
+        return ClaimVerdict.WRONG
 
 
 async def is_owner(services: Services, user_id: int) -> bool:

@@ -33,6 +33,7 @@ from bot.rules.orders import (
     new_order_id,
     next_status,
     quote,
+    quote_fingerprint,
 )
 from bot.rules.shop import Shop
 from bot.shop.services import Services
@@ -61,13 +62,18 @@ class CheckoutOutcome(StrEnum):
     SHOP_CLOSED = "shop_closed"
     TOO_MANY_PENDING = "too_many_pending"
     CART_PROBLEM = "cart_problem"
+    PRICE_CHANGED = "price_changed"  # the summary the customer saw is out of date: show it anew
     OUT_OF_STOCK = "out_of_stock"
     CHARGE_FAILED = "charge_failed"
 
 
 @dataclass(frozen=True)
 class Draft:
-    """Everything the customer told us, ready to become an order."""
+    """Everything the customer told us, ready to become an order.
+
+    ``seen_quote`` is the ``quote_fingerprint`` of the summary the customer said yes to: the
+    order is placed only while the catalogue still prices the cart exactly so.
+    """
 
     user_id: int
     chat_id: int
@@ -75,6 +81,7 @@ class Draft:
     cart: dict[int, int]
     name: str
     phone: str
+    seen_quote: str
     email: str = ""
     fulfilment: str = "pickup"
     address: str | None = None
@@ -96,6 +103,11 @@ async def price_cart(services: Services, cart: dict[int, int], delivery_fee: int
     products = await services.store.run(Tx.products)
     priced = {p.id: PricedProduct(p.id, p.name, p.price, p.stock, p.available) for p in products}
     return quote(cart, priced, delivery_fee)
+
+
+async def quote_for(services: Services, shop: Shop, cart: dict[int, int], fulfilment: str) -> Quote:
+    """The quote a summary shows and an order is placed at: the delivery fee only when delivered."""
+    return await price_cart(services, cart, shop.delivery_fee if fulfilment == "delivery" else 0)
 
 
 async def refusal(
@@ -127,10 +139,13 @@ async def place_order(services: Services, draft: Draft) -> CheckoutResult:
     refused = await refusal(services, shop, draft.user_id)
     if refused is not None:
         return CheckoutResult(refused)
-    fee = shop.delivery_fee if draft.fulfilment == "delivery" else 0
-    priced = await price_cart(services, draft.cart, fee)
+    priced = await quote_for(services, shop, draft.cart, draft.fulfilment)
     if not priced.ok:
         return CheckoutResult(CheckoutOutcome.CART_PROBLEM, quote=priced)
+    if quote_fingerprint(priced) != draft.seen_quote:
+        # The items below come from this quote, so an order placed past this line is charged
+        # exactly what the customer saw, even if the seller changes a price a moment later.
+        return CheckoutResult(CheckoutOutcome.PRICE_CHANGED, quote=priced)
 
     now = services.clock()
     new = NewOrder(

@@ -45,12 +45,22 @@ CSV_COLUMNS = (
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+REPORT_FIRST_DAY = date(2000, 1, 1)
+REPORT_LAST_DAY = date(2099, 12, 31)
+"""Reports cover days in this span: a typed "0001-01-01" or "9999-12-31" is a mistake (and
+would overflow the date arithmetic), not a period anyone sold in."""
+
 CHART_SIZE = (900, 480)
 _BAR = (46, 125, 50)
 _BAR_EMPTY = (200, 200, 200)
 _INK = (33, 33, 33)
 _GRID = (225, 225, 225)
 _MUTED = (110, 110, 110)
+
+
+def within_report_span(first: date, last: date) -> bool:
+    """Whether a report period lies inside ``REPORT_FIRST_DAY``..``REPORT_LAST_DAY``."""
+    return REPORT_FIRST_DAY <= first and last <= REPORT_LAST_DAY
 
 
 # --- chart ---------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ what a seller calls a product. Order ids are at most 20 ASCII characters (``WB-Y
 
 from __future__ import annotations
 
+import re
+
 # customer
 MENU = "m"
 PRODUCT = "p"  # p:<product_id>:<qty>  product card with a quantity stepper
@@ -55,5 +57,19 @@ def data(*parts: object) -> str:
     return text
 
 
+MAX_NUMBER = 2**53
+"""Every number a button of ours carries (ids, quantities, pages) is far below this; SQLite's
+integers end at 2**63 - 1."""
+_NUMBER_RE = re.compile(r"-?\d+")
+
+
 def split(text: str) -> list[str]:
     return text.split(":")
+
+
+def has_forged_number(text: str) -> bool:
+    """Whether button data holds a number no button of ours could carry (forged or corrupted)."""
+    return any(
+        _NUMBER_RE.fullmatch(part) is not None and abs(int(part)) >= MAX_NUMBER
+        for part in split(text[:256])
+    )

@@ -1,5 +1,5 @@
 """Pure parsers for the single values people type: prices, quantities and stock, phone numbers,
-e-mail, durations, date ranges and ``a | b`` command arguments.
+e-mail, names, durations, date ranges and ``a | b`` command arguments.
 
 Deterministic and side-effect free; a value that is unclear is refused (None), never guessed.
 Money is always an ``int`` of Rupiah. Typed orders live in ``bot.text.typed_orders``.
@@ -30,11 +30,13 @@ __all__ = [
     "parse_date_range",
     "parse_duration",
     "parse_email",
+    "parse_person_name",
     "parse_phone",
     "parse_price",
     "parse_quantity",
     "parse_stock",
     "split_command_args",
+    "visible_length",
 ]
 
 MAX_PRICE: Final = 1_000_000_000
@@ -444,6 +446,39 @@ def parse_date_range(text: str, today: date) -> tuple[date, date] | None:
     if second is None or first[0] > second[1]:
         return None
     return first[0], second[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Names.
+
+_BLANK_LETTERS: Final = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+"""Characters Unicode files as letters or symbols that draw nothing: the Hangul fillers, the
+blank Braille pattern and two Khmer vowels; a favourite of "invisible" Telegram names."""
+PERSON_NAME_MIN: Final = 2
+PERSON_NAME_MAX: Final = 50
+
+
+def visible_length(text: str) -> int:
+    """How many characters of ``text`` draw something: letters, digits, punctuation, symbols.
+
+    Spaces (Zs), zero-width and other format characters (Cf: U+200B, U+200D, U+2060, U+FEFF),
+    controls, unassigned and private-use code points, combining marks on their own (Mn, Me) and
+    the blank letters above do not count, so a name made only of them is empty to the eye.
+    """
+    return sum(
+        1 for char in text if unicodedata.category(char)[0] in "LNPS" and char not in _BLANK_LETTERS
+    )
+
+
+def parse_person_name(text: str) -> str | None:
+    """A customer's name as typed, spaces tidied: 2..50 characters on one line with at least two
+    that show; None for a command, an empty-looking or an overlong name."""
+    name = " ".join(text.split())
+    if name.startswith("/") or any(unicodedata.category(char) == "Cc" for char in name):
+        return None
+    if not PERSON_NAME_MIN <= len(name) <= PERSON_NAME_MAX:
+        return None
+    return name if visible_length(name) >= PERSON_NAME_MIN else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.rules.clock import WIB
@@ -13,6 +15,9 @@ from storage import Order, OrderItem
 
 TEXT_LIMIT = 4096  # a message's text, in UTF-16 code units
 CAPTION_LIMIT = 1024  # a photo's caption
+ELLIPSIS = "…"
+_TAG_RE = re.compile(r"<[^>]*>")
+_OPEN_ENTITY_RE = re.compile(r"&#?[0-9A-Za-z]{0,10}$")
 
 
 def escape(text: str | None) -> str:
@@ -70,8 +75,9 @@ def split_message(text: str, limit: int = TEXT_LIMIT) -> list[str]:
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
+            cut = _entity_safe_cut(line, limit)
+            parts.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             parts.append(current)
@@ -83,9 +89,51 @@ def split_message(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return [part for part in parts if part.strip()] or [text[:limit]]
 
 
+def _entity_safe_cut(line: str, limit: int) -> int:
+    """Where to cut ``line`` at most ``limit`` characters in without splitting ``&amp;`` & co."""
+    opened = _OPEN_ENTITY_RE.search(line[:limit])
+    return opened.start() if opened and opened.start() > 0 else limit
+
+
 def telegram_length(text: str) -> int:
     """Telegram counts UTF-16 code units; the HTML source is never shorter than what it shows."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def shown_length(html_text: str) -> int:
+    """What Telegram counts against its limits for an HTML text: the characters it shows (tags
+    dropped, entities decoded), in UTF-16 code units."""
+    return telegram_length(html.unescape(_TAG_RE.sub("", html_text)))
+
+
+def cut_text(text: str, limit: int) -> str:
+    """Plain user text cut to at most ``limit`` UTF-16 units, marked with an ellipsis when cut.
+
+    Cut before escaping: a cut inside the escaped form could split ``&amp;`` or leave a tag open,
+    which Telegram refuses ("can't parse entities") or shows garbled.
+    """
+    if telegram_length(text) <= limit:
+        return text
+    kept: list[str] = []
+    used = telegram_length(ELLIPSIS)
+    for char in text:
+        used += telegram_length(char)
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + ELLIPSIS if limit >= telegram_length(ELLIPSIS) else ""
+
+
+def fit_user_text(render: Callable[[str], str], text: str, limit: int) -> str:
+    """``render(escaped text)`` with as much of the user's ``text`` as fits ``limit`` shown
+    characters (a caption: 1,024). Everything ``render`` puts around it (a product card's
+    quantity line) always stays whole; only the user's text is shortened, before escaping."""
+    room = limit - shown_length(render(""))
+    while True:
+        rendered = render(escape(cut_text(text, room)))
+        if shown_length(rendered) <= limit or room <= 0:
+            return rendered
+        room -= shown_length(rendered) - limit
 
 
 def fit_message(text: str, limit: int = TEXT_LIMIT) -> str:

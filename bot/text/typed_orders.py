@@ -57,7 +57,7 @@ DEFAULT_MAX_QUANTITY: Final = 99
 DEFAULT_MAX_SEGMENTS: Final = 30
 MAX_PHRASE_CHARS: Final = 100
 
-InvalidReason = Literal["zero", "negative", "too_many"]
+InvalidReason = Literal["zero", "negative", "too_many", "fraction"]
 
 # --------------------------------------------------------------------------------------------
 # Public result types.
@@ -100,7 +100,7 @@ class UnknownItem:
 
 @dataclass(frozen=True, slots=True)
 class InvalidQuantity:
-    """A segment whose quantity cannot be ordered (0, negative, or above the maximum)."""
+    """A segment whose quantity cannot be ordered (0, negative, a fraction, above the maximum)."""
 
     phrase: str
     reason: InvalidReason
@@ -149,6 +149,8 @@ FILLER_WORDS: Final = frozenset(
 
 _SOFT_SEPARATOR_WORDS: Final = frozenset({"dan", "and", "sama", "serta", "plus"})
 _HARD_SPLIT_RE: Final = re.compile(r"[,;|\uff0c\uff1b\u3001]")
+_DECIMAL_COMMA_RE: Final = re.compile(r"(?:^|[,;|\uff0c\uff1b\u3001])\s*\d+(,)\d{1,2}(?![\d.,])")
+"""The comma of a leading decimal quantity ("0,5 kopi": half a coffee, not 0 and 5 coffees)."""
 _SOFT_SPLIT_RE: Final = re.compile(
     r"\s*[+&\uff0b\uff06]\s*|\s+(?:dan|and|sama|serta|plus)\s+", re.IGNORECASE
 )
@@ -156,6 +158,13 @@ _BULLET_RE: Final = re.compile(r"^\s*[-•*·▪►>]\s+")
 _NUMBERED_RE: Final = re.compile(r"^\s*(\d{1,2})[.)]\s+")
 _TOKEN_RE: Final = re.compile(r"[^\W\d_]+|\d+|[×*✕✖]")
 _MINUS_SIGNS: Final = frozenset("-\u2212\u2013")
+_FRACTION_RE: Final = re.compile(
+    r"\d*\s*[\u00bc-\u00be\u2150-\u215f\u2189]"
+    r"|\d+\s*[/\u2044\u2215]\s*\d+"
+    r"|(?<![\d.,])\d+[.,]\d{1,2}(?![\d.,])"
+)
+"""A fraction where a quantity goes: "½", "1½", "⅔", "1/2", "1⁄2", "0,5", "1.5" (not "18.000").
+NFKD turns "½" into "1⁄2", which would otherwise read as the digits 12."""
 
 
 _NUMBER_TOKENS: Final = frozenset(
@@ -173,6 +182,7 @@ class _Token:
     start: int
     end: int
     negative: bool = False
+    fraction: bool = False  # part of "½", "1/2" and the like
 
     @property
     def is_digit(self) -> bool:
@@ -196,6 +206,7 @@ def _tokens(text: str, limit: int | None = None) -> list[_Token]:
     iterator: Iterator[re.Match[str]] = _TOKEN_RE.finditer(text)
     if limit is not None:
         iterator = islice(iterator, limit)
+    fractions = [match.span() for match in _FRACTION_RE.finditer(text)]
     for match in iterator:
         norm = _normalise_word(match.group())
         if not norm:
@@ -207,7 +218,8 @@ def _tokens(text: str, limit: int | None = None) -> list[_Token]:
             and text[start - 1] in _MINUS_SIGNS
             and (start == 1 or not text[start - 2].isalnum())
         )
-        found.append(_Token(norm, start, match.end(), negative))
+        fraction = any(lo < match.end() and start < hi for lo, hi in fractions)
+        found.append(_Token(norm, start, match.end(), negative, fraction))
     return found
 
 
@@ -453,6 +465,13 @@ def _has_stray_number(words: tuple[str, ...], name: _Name | None = None) -> bool
     return any((word.isdigit() or word in _NUMBER_TOKENS) and word not in allowed for word in words)
 
 
+def _stray_fraction(tokens: Sequence[_Token], exact: _Reading | None) -> bool:
+    """A fraction outside the product's own name ("Ayam ½ ekor" keeps its ½): only whole units
+    can be ordered, and reading "½" as 12 would charge for twelve."""
+    inside = range(exact.lo, exact.hi) if exact is not None else range(0)
+    return any(token.fraction and i not in inside for i, token in enumerate(tokens))
+
+
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     size = len(needle)
     return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
@@ -525,6 +544,8 @@ class _Resolver:
         readings = _readings(tokens)
         named = [reading for reading in readings if reading.lo < reading.hi]
         exact = self.exact(tokens, named)
+        if _stray_fraction(tokens, exact[0] if exact else None):
+            return InvalidQuantity(text.strip()[:MAX_PHRASE_CHARS], "fraction")
         if exact is not None:
             reading, ids = exact
             if len(ids) == 1:
@@ -660,6 +681,19 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
+def _hard_chunks(line: str) -> list[str]:
+    """``line`` split at commas, semicolons and bars, except a leading decimal's comma."""
+    kept = {match.start(1) for match in _DECIMAL_COMMA_RE.finditer(line)}
+    chunks: list[str] = []
+    start = 0
+    for match in _HARD_SPLIT_RE.finditer(line):
+        if match.start() not in kept:
+            chunks.append(line[start : match.start()])
+            start = match.end()
+    chunks.append(line[start:])
+    return chunks
+
+
 def _soft_spans(chunk: str) -> list[tuple[int, int]]:
     """Spans between "+", "&", "dan", "and", "sama", "serta", "plus"."""
     spans: list[tuple[int, int]] = []
@@ -683,7 +717,7 @@ def _segments(text: str, index: _Index, resolver: _Resolver, limit: int) -> Iter
     """
     produced = 0
     for line in _lines(text):
-        for chunk in _HARD_SPLIT_RE.split(line):
+        for chunk in _hard_chunks(line):
             spans = _soft_spans(chunk)
             i = 0
             while i < len(spans):
@@ -794,7 +828,7 @@ def is_order_like(text: str, catalogue: Sequence[CatalogueItem]) -> bool:
             if " ".join(words[start : start + size]) in index.by_key:
                 return True
     for line in _lines(stripped[:2000]):
-        for segment in _HARD_SPLIT_RE.split(line):
+        for segment in _hard_chunks(line):
             for piece in _soft_pieces(segment):
                 if _quantity_next_to_word(_tokens(piece, 40), index):
                     return True

@@ -14,10 +14,11 @@ from datetime import timedelta
 
 from PIL import Image
 
-from bot.shop.checkout import CheckoutOutcome, Draft, place_order
+from bot.shop.checkout import CheckoutOutcome, place_order
 from devtools.telegram import FakeUser
 from storage import Order, Tx
 from tests.conftest import ADMIN_ID, Harness
+from tests.support.checkout import draft_as_seen
 
 PHOTO = Image.new("RGB", (64, 48), (200, 120, 40))
 
@@ -32,18 +33,10 @@ async def _place(h: Harness, customer: FakeUser, cart: dict[int, int], **kw: str
     """An order through the real checkout (charge at the sandbox), as the customer flow does."""
     svc = h.runtime.services
     assert svc is not None
-    result = await place_order(
-        svc,
-        Draft(
-            user_id=customer.id,
-            chat_id=customer.id,
-            language="id",
-            cart=cart,
-            name=kw.get("name", "Budi Santoso"),
-            phone="+6281234567890",
-            note=kw.get("note"),
-        ),
+    draft = await draft_as_seen(
+        svc, customer.id, cart, name=kw.get("name", "Budi Santoso"), note=kw.get("note")
     )
+    result = await place_order(svc, draft)
     assert result.outcome is CheckoutOutcome.PLACED, result
     assert result.order is not None
     return result.order
@@ -87,11 +80,11 @@ async def test_claim_makes_the_first_owner_and_only_once(harness: Harness, tmp_p
     )
     await h.restart()
     code = h.runtime.claim_code
-    assert code and len(code) == 6
+    assert code and len(code) == 10
     assert h.standin.commands() and not any(c["command"] == "add" for c in h.standin.commands())
 
     owner = h.standin.user(7001, "Ani", started=True)
-    wrong = "000000" if code != "000000" else "111111"
+    wrong = "0" * 10 if code != "0" * 10 else "1" * 10
     owner.send_text(f"/claim {wrong}")
     owner.send_text("/claim")
     owner.send_text("/products")

@@ -8,29 +8,20 @@ import asyncio
 from datetime import timedelta
 
 from bot.rules.orders import OrderStatus
-from bot.shop.checkout import CheckoutOutcome, Draft, place_order
+from bot.shop.checkout import CheckoutOutcome, place_order
 from devtools.telegram import BotMessage, FakeUser
 from storage import Order, Tx
 from tests.conftest import Harness
+from tests.support.checkout import draft_as_seen
 
 GROUP = -100_555_000_1
 STAFF = -100_555_000_2
 DEEP_LINK = "https://t.me/warung_test_bot?start=menu"
 
 
-def _draft(user: FakeUser, cart: dict[int, int]) -> Draft:
-    return Draft(
-        user_id=user.id,
-        chat_id=user.id,
-        language="id",
-        cart=cart,
-        name="Budi Santoso",
-        phone="+6281234567890",
-    )
-
-
 async def _placed(h: Harness, user: FakeUser, cart: dict[int, int]) -> Order:
-    result = await place_order(h.runtime.services, _draft(user, cart))
+    draft = await draft_as_seen(h.runtime.services, user.id, cart)
+    result = await place_order(h.runtime.services, draft)
     assert result.outcome is CheckoutOutcome.PLACED and result.order is not None, result
     return result.order
 
@@ -124,9 +115,8 @@ async def test_concurrent_checkouts_never_pass_the_pending_limit(harness: Harnes
     await _placed(h, budi, {kopi.id: 1})
     await _placed(h, budi, {kopi.id: 1})
     svc = h.runtime.services
-    results = await asyncio.gather(
-        *(place_order(svc, _draft(budi, {kopi.id: 1})) for _ in range(3))
-    )
+    draft = await draft_as_seen(svc, budi.id, {kopi.id: 1})
+    results = await asyncio.gather(*(place_order(svc, draft) for _ in range(3)))
     outcomes = sorted(r.outcome for r in results)
     assert outcomes == sorted(
         [CheckoutOutcome.PLACED, CheckoutOutcome.TOO_MANY_PENDING, CheckoutOutcome.TOO_MANY_PENDING]

@@ -7,10 +7,11 @@ import dataclasses
 from datetime import timedelta
 
 from bot.rules.orders import OrderStatus
-from bot.shop.checkout import CheckoutOutcome, Draft, place_order
+from bot.shop.checkout import CheckoutOutcome, place_order
 from bot.text.formatting import format_wib
 from storage import Tx
 from tests.conftest import Harness
+from tests.support.checkout import draft_as_seen
 
 
 async def test_fulfil_inside_the_reversal_window_warns_and_needs_a_second_tap(
@@ -22,7 +23,7 @@ async def test_fulfil_inside_the_reversal_window_warns_and_needs_a_second_tap(
     kopi = await h.add_product("Kopi susu", 18_000, 20)
     budi = h.standin.user(1001, "Budi", started=True)
     siti = h.admin()
-    draft = Draft(budi.id, budi.id, "id", {kopi.id: 1}, "Budi Santoso", "+6281234567890")
+    draft = await draft_as_seen(h.runtime.services, budi.id, {kopi.id: 1})
     placed = await place_order(h.runtime.services, draft)
     assert placed.outcome is CheckoutOutcome.PLACED and placed.order is not None
     order_id = placed.order.id

@@ -242,6 +242,35 @@ async def test_bad_html_is_refused_like_telegram(standin: TelegramStandin, bot: 
     assert len(standin.violations) == 4
 
 
+async def test_a_caption_cut_after_escaping_is_refused_like_telegram(
+    standin: TelegramStandin, bot: Bot
+) -> None:
+    """``caption=text[:1024]`` of an escaped card: a cut inside the quantity line's tag is
+    refused ("can't parse entities"); a cut inside "&amp;" is shown as Telegram shows it."""
+    chat = standin.user(1001, started=True).id
+    card = "<b>Roti bakar</b>\n" + html.escape("Roti & selai " * 80) + "\n\nJumlah: <b>2</b>"
+    tail = card.rindex("Jumlah")
+    refused = 0
+    for cut in range(tail, len(card)):
+        caption = card[:cut]
+        if cut > tail + len("Jumlah: "):  # the cut falls inside "<b>2</b>"
+            with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+                await bot.send_photo(chat, png(), caption=caption, parse_mode="HTML")
+            refused += 1
+    assert refused == len("<b>2</b>") - 1
+    photo = await bot.send_photo(chat, png(), caption="<b>x</b>", parse_mode="HTML")
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.edit_message_caption(
+            chat, photo.message_id, caption=card[: tail + 10], parse_mode="HTML"
+        )
+    assert len(standin.violations) == refused + 1
+
+    amp = card.index("&amp;")
+    for cut, shown in ((amp + 3, "&am"), (amp + 4, "&"), (amp + 5, "&")):
+        await bot.send_photo(chat, png(), caption=card[:cut], parse_mode="HTML")
+        assert standin.last_message(chat).text.endswith("Roti " + shown), cut
+
+
 def test_entity_parsers_match_telegram_wording() -> None:
     assert parse_entities("<a href='https://x.id'>x</a> &quot;", "HTML")[0] == 'x "'
     assert parse_entities("Harga Rp10\\.000 *murah*", "MarkdownV2") == (

@@ -20,6 +20,8 @@ from bot.rules.orders import (
     new_order_id,
     next_status,
     quote,
+    quote_fingerprint,
+    releases_stock,
 )
 
 S = OrderStatus
@@ -75,6 +77,33 @@ def test_any_event_sequence_only_moves_forward(events: list[Event]) -> None:
 
 def test_stock_is_released_on_expire_cancel_failure_reversal_only() -> None:
     assert RELEASES_STOCK == {S.EXPIRED, S.CANCELLED, S.FAILED, S.REVERSED}
+
+
+@pytest.mark.parametrize(("current", "event"), list(TRANSITIONS))
+def test_stock_goes_back_only_for_goods_not_handed_over(current: OrderStatus, event: Event) -> None:
+    new = TRANSITIONS[(current, event)]
+    expected = new in {S.EXPIRED, S.CANCELLED, S.FAILED} or (
+        new is S.REVERSED and current is S.PAID
+    )
+    assert releases_stock(current, new) is expected
+
+
+def test_the_quote_fingerprint_changes_with_anything_priced() -> None:
+    products = _products()
+    base = quote({1: 2, 2: 1}, products, 8_000)
+    assert quote_fingerprint(base) == quote_fingerprint(quote({1: 2, 2: 1}, _products(), 8_000))
+    dearer = dict(products)
+    dearer[1] = PricedProduct(1, products[1].name, products[1].price + 1, None, True)
+    renamed = dict(products)
+    renamed[1] = PricedProduct(1, "Kopi hitam", products[1].price, None, True)
+    for other in (
+        quote({1: 2, 2: 1}, dearer, 8_000),  # a price
+        quote({1: 2, 2: 1}, renamed, 8_000),  # what the line says
+        quote({1: 3, 2: 1}, products, 8_000),  # a quantity
+        quote({1: 2, 2: 1}, products, 9_000),  # the delivery fee
+        quote({1: 2}, products, 8_000),  # a line gone
+    ):
+        assert quote_fingerprint(other) != quote_fingerprint(base)
 
 
 @pytest.mark.parametrize(

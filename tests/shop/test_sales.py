@@ -11,10 +11,13 @@ from PIL import Image
 from bot.shop.sales import (
     CHART_SIZE,
     CSV_COLUMNS,
+    REPORT_FIRST_DAY,
+    REPORT_LAST_DAY,
     fill_days,
     orders_csv,
     sales_chart,
     short_rupiah,
+    within_report_span,
 )
 from storage import Charge, Order, OrderItem
 
@@ -138,3 +141,10 @@ def test_csv_headers_follow_the_language() -> None:
     data = orders_csv([], "en")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Order id" and "Total" in rows[0]
+
+
+def test_reports_cover_a_sane_span_of_days() -> None:
+    assert within_report_span(date(2026, 11, 1), date(2026, 11, 30))
+    assert within_report_span(REPORT_FIRST_DAY, REPORT_LAST_DAY)
+    assert not within_report_span(date(1, 1, 1), date(2026, 11, 30))
+    assert not within_report_span(date(2026, 11, 1), date(9999, 12, 31))

@@ -14,11 +14,13 @@ from bot.text.fields import (
     parse_date_range,
     parse_duration,
     parse_email,
+    parse_person_name,
     parse_phone,
     parse_price,
     parse_quantity,
     parse_stock,
     split_command_args,
+    visible_length,
 )
 from bot.text.formatting import display_phone
 
@@ -407,3 +409,45 @@ def test_split_command_args_custom_separator() -> None:
     assert split_command_args("/stock Kopi susu ; 20", sep=";") == ["Kopi susu", "20"]
     with pytest.raises(ValueError):
         split_command_args("/x a", sep="")
+
+
+# --------------------------------------------------------------------------------------------
+# Names.
+
+INVISIBLE_NAMES = [
+    "\u200b\u200b\u200b",  # zero-width spaces (Cf)
+    "\u200d\u2060\ufeff",  # joiner, word joiner, BOM (Cf)
+    "\u3164\u3164",  # Hangul fillers: letters that draw nothing
+    "\u2800\u2800",  # blank Braille patterns
+    "\u0301\u0301",  # combining marks with nothing to sit on (Mn)
+    "\u00a0\u2003\u3000",  # spaces only (Zs)
+    "\u200e\u200f\u202e",  # direction marks and overrides (Cf)
+    "\ue000\ue001",  # private use (Co)
+]
+
+
+@pytest.mark.parametrize("name", INVISIBLE_NAMES)
+def test_invisible_names_are_refused(name: str) -> None:
+    assert visible_length(name) == 0
+    assert parse_person_name(name) is None
+    assert parse_person_name("A" + name) is None  # one letter that shows is not a name
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("  Budi   Santoso ", "Budi Santoso"),
+        ("Siti\u200bNur", "Siti\u200bNur"),  # a stray zero-width space inside is harmless
+        ("José", "José"),
+        ("Ni Putu Ayu", "Ni Putu Ayu"),
+        ("王小明", "王小明"),
+        ("👩\u200d🍳 Ani", "👩\u200d🍳 Ani"),  # an emoji joined with ZWJ keeps its joiner
+    ],
+)
+def test_person_names_as_typed(typed: str, name: str) -> None:
+    assert parse_person_name(typed) == name
+
+
+@pytest.mark.parametrize("typed", ["B", "/start", "x" * 51, "Budi\x07"])
+def test_person_names_refused(typed: str) -> None:
+    assert parse_person_name(typed) is None

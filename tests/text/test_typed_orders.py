@@ -267,6 +267,48 @@ def test_invalid_quantities(text: str, reason: InvalidReason) -> None:
     assert result.lines == () and not result.ok
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "½ kopi susu",  # NFKC/NFKD make it "1⁄2": once read as 12
+        "¼ kopi susu",  # once 14
+        "⅔ kopi susu",  # once 23
+        "kopi susu ½",
+        "1½ kopi susu",
+        "1/2 kopi susu",
+        "1 / 2 kopi susu",
+        "1⁄2 kopi susu",
+        "kopi susu 3/4",
+        "0,5 kopi susu",  # once 0 (refused) and 5 coffees
+        "0.5 kopi susu",
+        "1,5 roti bakar",
+    ],
+)
+def test_fractions_are_refused(text: str) -> None:
+    result = parse_order(text, MENU)
+    assert result.invalid == (InvalidQuantity(text.strip(), "fraction"),)
+    assert result.lines == () and not result.ok
+
+
+def test_a_fraction_in_a_product_name_is_part_of_the_name() -> None:
+    menu = (*MENU, CatalogueItem(50, "Ayam bakar ½ ekor"), CatalogueItem(51, "Aqua 1.5 L"))
+    assert parse_order("2 ayam bakar ½ ekor", menu).lines == lines((50, 2))
+    assert parse_order("aqua 1.5 l x3", menu).lines == lines((51, 3))
+    result = parse_order("½ ayam bakar ½ ekor, 2 kopi susu", menu)
+    assert result.lines == lines((KOPI_SUSU, 2))
+    assert result.invalid == (InvalidQuantity("½ ayam bakar ½ ekor", "fraction"),)
+
+
+def test_commas_still_separate_whole_quantities() -> None:
+    assert parse_order("2 kopi susu,1 roti bakar", MENU).lines == lines(
+        (KOPI_SUSU, 2), (ROTI_BAKAR, 1)
+    )
+    assert parse_order("kopi susu 2,21 roti bakar", MENU).lines == lines(
+        (KOPI_SUSU, 2), (ROTI_BAKAR, 21)
+    )
+    assert parse_order("kopi susu 18.000", MENU).invalid == ()  # a price, not a fraction
+
+
 def test_invalid_segment_does_not_spoil_the_rest() -> None:
     result = parse_order("0 kopi susu, 2 roti bakar", MENU)
     assert result.lines == lines((ROTI_BAKAR, 2))

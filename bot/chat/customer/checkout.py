@@ -37,16 +37,18 @@ from bot.chat.customer.menu import (
 )
 from bot.messages.paycode import send_payment_code
 from bot.rules.money import format_rupiah
+from bot.rules.orders import quote_fingerprint
 from bot.shop.checkout import (
     CheckoutOutcome,
     CheckoutResult,
     Draft,
     place_order,
     price_cart,
+    quote_for,
     refusal,
 )
 from bot.text import callbacks, phrases
-from bot.text.fields import parse_email
+from bot.text.fields import parse_email, parse_person_name
 from bot.text.fields import parse_phone as parse_phone_number
 from bot.text.formatting import cart_line, display_phone, escape, format_duration, split_message
 from storage import Tx
@@ -107,7 +109,7 @@ async def _ask_name(update: Update, context: Context) -> int:
     user = update.effective_user
     profile = " ".join(filter(None, [user.first_name, user.last_name])) if user else ""
     markup: ReplyKeyboardMarkup | ReplyKeyboardRemove = ReplyKeyboardRemove()
-    if profile and 2 <= len(profile) <= 50:
+    if parse_person_name(profile) is not None:  # an invisible profile name is not offered
         markup = ReplyKeyboardMarkup(
             [[KeyboardButton(profile)]], resize_keyboard=True, one_time_keyboard=True
         )
@@ -137,8 +139,8 @@ async def change_details(update: Update, context: Context) -> int:
 async def got_name(update: Update, context: Context) -> int:
     message = update.effective_message
     assert message and message.text
-    name = " ".join(message.text.split())
-    if not 2 <= len(name) <= 50 or name.startswith("/"):
+    name = parse_person_name(message.text)
+    if name is None:
         await reply(update, phrases.t(user_lang(update), "details.bad_name"))
         return ASK_NAME
     get_draft(context)["name"] = name
@@ -298,10 +300,11 @@ async def _summary(update: Update, context: Context) -> int:
     draft = get_draft(context)
     delivery = draft.get("fulfilment") == "delivery"
     shop = await svc.shop()
-    priced = await price_cart(svc, get_cart(context), shop.delivery_fee if delivery else 0)
+    priced = await quote_for(svc, shop, get_cart(context), "delivery" if delivery else "pickup")
     if not priced.ok:
         await reply(update, problem_lines(priced, lang))
         return SHOPPING
+    draft["seen_quote"] = quote_fingerprint(priced)  # what the pay button agrees to
     lines = [phrases.t(lang, "summary.title"), ""]
     for line in priced.lines:
         lines.append(cart_line(lang, line.quantity, line.name, line.total))
@@ -370,6 +373,7 @@ async def confirm(update: Update, context: Context) -> int:
             cart=get_cart(context),
             name=str(draft["name"]),
             phone=str(draft["phone"]),
+            seen_quote=str(draft.get("seen_quote") or ""),
             email=str(draft.get("email") or ""),
             fulfilment=str(draft.get("fulfilment") or "pickup"),
             address=draft.get("address"),
@@ -399,6 +403,9 @@ async def _after_checkout(update: Update, context: Context, result: CheckoutResu
         shop = await svc.shop()
         max_pending = svc.settings.max_pending_orders
         await reply(update, refusal_text(outcome, shop, lang, max_pending, key="checkout.closed"))
+    elif outcome is CheckoutOutcome.PRICE_CHANGED:
+        await reply(update, phrases.t(lang, "checkout.price_changed"))
+        return await _summary(update, context)
     elif outcome is CheckoutOutcome.CART_PROBLEM and result.quote is not None:
         await reply(update, problem_lines(result.quote, lang))
     elif outcome is CheckoutOutcome.OUT_OF_STOCK:

@@ -33,7 +33,14 @@ from bot.rules.orders import (
 from bot.shop.checkout import price_cart, refusal
 from bot.shop.services import Services
 from bot.text import callbacks, phrases
-from bot.text.formatting import cart_line, escape, split_message
+from bot.text.formatting import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    cart_line,
+    escape,
+    fit_user_text,
+    split_message,
+)
 from storage import Product, Tx
 
 
@@ -176,15 +183,19 @@ async def product_card(update: Update, context: Context) -> int:
         if product.stock is not None
         else ""
     )
-    text = phrases.t(
-        lang,
-        "product.card",
-        name=escape(product.name),
-        price=format_rupiah(product.price),
-        stock=stock,
-        description=escape(product.description),
-    ).rstrip()
-    text += "\n\n" + phrases.t(lang, "product.quantity", quantity=quantity)
+    quantity_line = phrases.t(lang, "product.quantity", quantity=quantity)
+
+    def render(description: str) -> str:
+        card = phrases.t(
+            lang,
+            "product.card",
+            name=escape(product.name),
+            price=format_rupiah(product.price),
+            stock=stock,
+            description=description,
+        )
+        return card.rstrip() + "\n\n" + quantity_line
+
     markup = InlineKeyboardMarkup(
         [
             [
@@ -208,13 +219,16 @@ async def product_card(update: Update, context: Context) -> int:
     )
     message = query.message
     is_photo_card = isinstance(message, Message) and bool(message.photo)
+    as_caption = bool(product.photo_file_id) or is_photo_card
+    limit = CAPTION_LIMIT if as_caption else TEXT_LIMIT
+    text = fit_user_text(render, product.description or "", limit)
     if product.photo_file_id and not is_photo_card:
         chat = update.effective_chat
         assert chat is not None
-        await chat.send_photo(product.photo_file_id, caption=text[:1024], reply_markup=markup)
+        await chat.send_photo(product.photo_file_id, caption=text, reply_markup=markup)
     elif is_photo_card:
         try:
-            await query.edit_message_caption(caption=text[:1024], reply_markup=markup)
+            await query.edit_message_caption(caption=text, reply_markup=markup)
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 raise

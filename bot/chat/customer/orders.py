@@ -138,19 +138,7 @@ async def order_view(update: Update, context: Context) -> int:
 
 async def order_resend(update: Update, context: Context) -> int:
     order = await _own_order(update, context)
-    if order is None:
-        return SHOPPING
-    if order.status not in PENDING or order.charge is None:
-        await answer(
-            update,
-            plain(
-                phrases.t(
-                    user_lang(update),
-                    "order.cannot_cancel",
-                    status=status_label(order.status, user_lang(update)),
-                )
-            ),
-        )
+    if order is None or not await _code_still_valid(update, order):
         return SHOPPING
     await answer(update)
     shop = await context.services.shop()
@@ -160,10 +148,7 @@ async def order_resend(update: Update, context: Context) -> int:
 
 async def order_png(update: Update, context: Context) -> int:
     order = await _own_order(update, context)
-    if order is None:
-        return SHOPPING
-    if order.charge is None:
-        await answer(update, plain(phrases.t(user_lang(update), "order.not_found")))
+    if order is None or not await _code_still_valid(update, order):
         return SHOPPING
     await answer(update)
     shop = await context.services.shop()
@@ -241,6 +226,29 @@ async def stale_button(update: Update, context: Context) -> int | None:
     """A button from an old message whose step is over: say so, change nothing."""
     await answer(update, plain(phrases.t(user_lang(update), "error.stale_button")))
     return None
+
+
+async def _code_still_valid(update: Update, order: Order) -> bool:
+    """A payment code (text or slip) is shown only while it can be paid. For an order that is
+    over (cancelled, expired, paid...), say the code is no longer valid and offer to order the
+    same again: an old slip must never send someone to the cashier."""
+    if order.status in PENDING and order.charge is not None:
+        return True
+    lang = user_lang(update)
+    await answer(update)
+    if order.charge is None and order.status in PENDING:  # the code is still being made
+        await reply(update, phrases.t(lang, "checkout.awaiting_code", order_id=order.id))
+        return False
+    await reply(
+        update,
+        phrases.t(
+            lang, "order.code_stale", order_id=order.id, status=status_label(order.status, lang)
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            [[button(phrases.t(lang, "button.reorder"), callbacks.REORDER, order.id)]]
+        ),
+    )
+    return False
 
 
 async def _still_pending(update: Update, order: Order) -> bool:

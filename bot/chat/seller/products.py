@@ -25,8 +25,14 @@ from bot.chat.seller.common import (
 from bot.rules.money import format_rupiah
 from bot.rules.orders import INDOMARET_MAX_AMOUNT
 from bot.text import callbacks, phrases
-from bot.text.fields import UNLIMITED, parse_price, parse_stock, split_command_args
-from bot.text.formatting import CAPTION_LIMIT, escape, fit_message
+from bot.text.fields import (
+    UNLIMITED,
+    parse_price,
+    parse_stock,
+    split_command_args,
+    visible_length,
+)
+from bot.text.formatting import CAPTION_LIMIT, TEXT_LIMIT, escape, fit_user_text
 from storage import Product, Tx
 
 END = ConversationHandler.END
@@ -47,11 +53,12 @@ FIELDS = {"p": EDIT_PRICE, "s": EDIT_STOCK, "n": EDIT_NAME, "f": EDIT_PHOTO, "d"
 
 
 def clean_name(text: str) -> str | None:
-    """One line, 1..50 characters after tidying spaces; None when it does not fit."""
+    """One line, 1..50 characters after tidying spaces, at least one of them visible (not only
+    zero-width or blank characters); None when it does not fit."""
     name = " ".join(text.split())
     if not name or len(name) > NAME_MAX or any(ord(ch) < 32 for ch in name):
         return None
-    return name
+    return name if visible_length(name) > 0 else None
 
 
 def check_price(text: str) -> int | None:
@@ -94,8 +101,10 @@ def _stock_label(product: Product, lang: str) -> str:
     return str(product.stock)
 
 
-def card_text(product: Product, lang: str) -> str:
-    text = phrases.t(
+def card_text(product: Product, lang: str, *, note: str = "", limit: int = TEXT_LIMIT) -> str:
+    """The seller's product card, after ``note`` if any; the description is shortened (as plain
+    text, before escaping) when the card must fit ``limit``, e.g. a photo caption."""
+    head = (note + "\n\n" if note else "") + phrases.t(
         lang,
         "admin.product.card",
         id=product.id,
@@ -107,9 +116,9 @@ def card_text(product: Product, lang: str) -> str:
         ),
         photo=phrases.t(lang, "admin.yes" if product.photo_file_id else "admin.no"),
     )
-    if product.description:
-        text += "\n" + escape(product.description)
-    return text
+    if not product.description:
+        return head
+    return fit_user_text(lambda description: head + "\n" + description, product.description, limit)
 
 
 def card_markup(product: Product, lang: str) -> InlineKeyboardMarkup:
@@ -140,15 +149,14 @@ def card_markup(product: Product, lang: str) -> InlineKeyboardMarkup:
 async def send_card(update: Update, product: Product, *, note: str = "") -> None:
     """The product card: edited in place after a button, else a new message (photo if any)."""
     lang = user_lang(update)
-    text = (note + "\n\n" if note else "") + card_text(product, lang)
+    text = card_text(product, lang, note=note)
+    caption = card_text(product, lang, note=note, limit=CAPTION_LIMIT)
     markup = card_markup(product, lang)
     query = update.callback_query
     message = query.message if query else None
     if query and isinstance(message, Message) and message.photo and not note:
         try:
-            await query.edit_message_caption(
-                caption=fit_message(text, CAPTION_LIMIT), reply_markup=markup
-            )
+            await query.edit_message_caption(caption=caption, reply_markup=markup)
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 raise
@@ -159,9 +167,7 @@ async def send_card(update: Update, product: Product, *, note: str = "") -> None
     chat = update.effective_chat
     assert chat is not None
     if product.photo_file_id:
-        await chat.send_photo(
-            product.photo_file_id, caption=fit_message(text, CAPTION_LIMIT), reply_markup=markup
-        )
+        await chat.send_photo(product.photo_file_id, caption=caption, reply_markup=markup)
     else:
         await reply(update, text, reply_markup=markup)
 

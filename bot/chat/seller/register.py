@@ -10,7 +10,6 @@ through to the customer conversation, which ignores unknown commands and stale b
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
@@ -46,9 +45,7 @@ from bot.text import callbacks, phrases
 
 logger = logging.getLogger(__name__)
 
-CLAIM_CODE = "claim_code"
-CLAIM_ATTEMPTS = "claim_attempts"
-MAX_CLAIM_ATTEMPTS = 5
+CLAIM_GATE = "claim"  # bot_data: the ClaimGate of this start, while the shop has no admin
 ADD_ADMIN_REPLIES = {
     AdminChange.DONE: "admin.addadmin.done",
     AdminChange.ALREADY: "admin.addadmin.already",
@@ -143,25 +140,27 @@ async def claim(update: Update, context: Context) -> None:
     """``/claim CODE``: the first admin of a shop configured without ADMIN_IDS.
 
     Anything but the right code while no admin exists gets no answer at all, exactly like an
-    unknown command, so the command reveals nothing. Each user has a few tries only.
+    unknown command, so the command reveals nothing. The guesses are capped per account and in
+    all (``bot/shop/admins.ClaimGate``); once all are used, ``/claim`` says it is closed until
+    a restart, which gives a new code.
     """
     user = update.effective_user
-    code = context.bot_data.get(CLAIM_CODE)
-    if user is None or not code:
+    gate = context.bot_data.get(CLAIM_GATE)
+    if user is None or not isinstance(gate, admins.ClaimGate):
         return
-    attempts: dict[int, int] = context.bot_data.setdefault(CLAIM_ATTEMPTS, {})
-    if attempts.get(user.id, 0) >= MAX_CLAIM_ATTEMPTS:
+    verdict = gate.check(user.id, args_of(update))
+    lang = user_lang(update)
+    if verdict is admins.ClaimVerdict.CLOSED:
+        await reply(update, phrases.t(lang, "admin.claim.closed"))
         return
-    if not secrets.compare_digest(args_of(update).encode(), str(code).encode()):
-        attempts[user.id] = attempts.get(user.id, 0) + 1
+    if verdict is not admins.ClaimVerdict.RIGHT:
         return
     claimed = await admins.claim_owner(context.services, user.id)
-    context.bot_data.pop(CLAIM_CODE, None)  # one use, whatever happened
+    context.bot_data.pop(CLAIM_GATE, None)  # one use, whatever happened
     if not claimed:
         return
     logger.warning("shop claimed by Telegram user %s", user.id)
     await _admins_changed(context)
-    lang = user_lang(update)
     await reply(update, phrases.t(lang, "admin.claimed") + "\n\n" + phrases.t(lang, "admin.help"))
 
 

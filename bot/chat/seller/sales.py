@@ -18,7 +18,14 @@ from bot.chat.seller.common import (
 from bot.rules.clock import WIB
 from bot.rules.money import format_rupiah
 from bot.rules.orders import SOLD
-from bot.shop.sales import fill_days, orders_csv, sales_chart
+from bot.shop.sales import (
+    REPORT_FIRST_DAY,
+    REPORT_LAST_DAY,
+    fill_days,
+    orders_csv,
+    sales_chart,
+    within_report_span,
+)
 from bot.text import phrases
 from bot.text.fields import parse_date_range
 from bot.text.formatting import escape
@@ -44,12 +51,20 @@ def period_label(first: date, last: date, lang: str) -> str:
     return f"{_day(first, lang)} – {_day(last, lang)}"
 
 
+async def _out_of_span(update: Update, lang: str) -> None:
+    first, last = _day(REPORT_FIRST_DAY, lang), _day(REPORT_LAST_DAY, lang)
+    await reply(update, phrases.t(lang, "admin.report.out_of_span", first=first, last=last))
+
+
 async def sales(update: Update, context: Context) -> None:
     lang = user_lang(update)
     svc = context.services
     today = svc.clock().astimezone(WIB).date()
     arg = args_of(update)
     window = parse_date_range(arg, today) if arg else (today, today)
+    if window is not None and not within_report_span(*window):
+        await _out_of_span(update, lang)
+        return
     if window is None or (window[1] - window[0]).days >= MAX_DAYS:
         await reply(update, phrases.t(lang, "admin.sales.usage"))
         return
@@ -102,6 +117,9 @@ async def export(update: Update, context: Context) -> None:
         window = parse_date_range(arg, today)
         if window is None:
             await reply(update, phrases.t(lang, "admin.export.usage"))
+            return
+        if not within_report_span(*window):
+            await _out_of_span(update, lang)
             return
         since, until = _start(window[0]), _start(window[1] + timedelta(days=1))
         period = period_label(window[0], window[1], lang)

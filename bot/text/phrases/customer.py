@@ -50,6 +50,10 @@ ID: dict[str, str] = {
     "typed.invalid_zero": "Jumlah untuk “{phrase}” tidak boleh 0.",
     "typed.invalid_negative": "Jumlah untuk “{phrase}” tidak boleh negatif.",
     "typed.invalid_too_many": "Jumlah untuk “{phrase}” terlalu banyak (maksimal {max} per menu).",
+    "typed.invalid_fraction": (
+        "Jumlah untuk “{phrase}” harus bilangan bulat (1, 2, 3, …), bukan pecahan. "
+        "Contoh: <i>1 kopi susu</i>. Kalau ada ukuran kecil, pilih dari /menu."
+    ),
     "typed.skipped": "Pesanan terlalu panjang; {count} baris terakhir saya lewati.",
     "typed.not_understood": (
         "Maaf, saya belum paham. Ketik pesanan seperti <i>2 kopi susu, 1 roti bakar</i>, "
@@ -63,7 +67,7 @@ ID: dict[str, str] = {
     "button.keep": "✅ Ya, lanjut",
     "button.change": "✏️ Ubah data",
     "details.ask_name": "Pesanan atas nama siapa? Ketik nama, atau ketuk tombol di bawah.",
-    "details.bad_name": "Nama harus 2–50 huruf. Coba lagi ya.",
+    "details.bad_name": "Nama harus 2–50 huruf yang terlihat. Coba lagi ya.",
     "details.ask_phone": (
         "Nomor HP untuk dihubungi? Ketuk <b>Kirim nomor saya</b>, atau ketik (misal 0812-3456-7890)."
     ),
@@ -114,6 +118,10 @@ ID: dict[str, str] = {
         "salah satunya lewat /pesanan."
     ),
     "checkout.out_of_stock": "Maaf, {name} baru saja habis. Keranjangmu tidak berubah.",
+    "checkout.price_changed": (
+        "⚠️ <b>Harga berubah</b> sejak ringkasan tadi. Maaf, belum ada yang ditagih: periksa "
+        "ringkasan baru di bawah, lalu ketuk bayar lagi kalau sudah cocok."
+    ),
     "checkout.failed": (
         "Maaf, pembayaran belum bisa dibuat saat ini. Pesanan dibatalkan dan tidak ada yang "
         "ditagih. Coba lagi sebentar lagi ya."
@@ -159,6 +167,10 @@ ID: dict[str, str] = {
     "order.cannot_cancel": "Pesanan ini tidak bisa dibatalkan lagi (status: {status}).",
     "order.cancel_failed": "Maaf, pembatalan belum berhasil. Coba lagi sebentar lagi ya.",
     "order.not_found": "Pesanan itu tidak ditemukan.",
+    "order.code_stale": (
+        "Kode bayar pesanan <code>{order_id}</code> sudah tidak berlaku (status: {status}). "
+        "Jangan dibayar di kasir. Mau pesan lagi dengan isi yang sama?"
+    ),
     "order.reordered": "Isi pesanan {order_id} sudah dimasukkan lagi ke keranjang.",
     "status.awaiting_payment": "menunggu pembayaran",
     "status.paid": "lunas",
@@ -243,6 +255,10 @@ EN: dict[str, str] = {
     "typed.invalid_zero": "The quantity for “{phrase}” cannot be 0.",
     "typed.invalid_negative": "The quantity for “{phrase}” cannot be negative.",
     "typed.invalid_too_many": "Too many “{phrase}” (at most {max} per item).",
+    "typed.invalid_fraction": (
+        "The quantity for “{phrase}” must be a whole number (1, 2, 3, …), not a fraction. "
+        "For example: <i>1 kopi susu</i>. For a smaller size, pick one from /menu."
+    ),
     "typed.skipped": "Your order is very long; I skipped the last {count} lines.",
     "typed.not_understood": (
         "Sorry, I did not get that. Type an order like <i>2 kopi susu, 1 roti bakar</i>, "
@@ -255,7 +271,7 @@ EN: dict[str, str] = {
     "button.keep": "✅ Yes, continue",
     "button.change": "✏️ Change details",
     "details.ask_name": "What name is the order for? Type it, or tap the button below.",
-    "details.bad_name": "A name has 2–50 letters. Please try again.",
+    "details.bad_name": "A name has 2–50 visible letters. Please try again.",
     "details.ask_phone": (
         "Your phone number? Tap <b>Share my number</b>, or type it (e.g. 0812-3456-7890)."
     ),
@@ -301,6 +317,10 @@ EN: dict[str, str] = {
         "in /pesanan."
     ),
     "checkout.out_of_stock": "Sorry, {name} just sold out. Your cart is unchanged.",
+    "checkout.price_changed": (
+        "⚠️ <b>Prices changed</b> since the summary. Sorry, nothing was charged: check the new "
+        "summary below and tap pay again if it looks right."
+    ),
     "checkout.failed": (
         "Sorry, the payment could not be created right now. The order was cancelled and nothing "
         "was charged. Please try again shortly."
@@ -344,6 +364,10 @@ EN: dict[str, str] = {
     "order.cannot_cancel": "This order can no longer be cancelled (status: {status}).",
     "order.cancel_failed": "Sorry, the cancellation did not go through. Please try again shortly.",
     "order.not_found": "That order was not found.",
+    "order.code_stale": (
+        "The payment code of order <code>{order_id}</code> is no longer valid (status: {status}). "
+        "Do not pay it at the cashier. Order the same again?"
+    ),
     "order.reordered": "The items of order {order_id} are back in your cart.",
     "status.awaiting_payment": "awaiting payment",
     "status.paid": "paid",

@@ -58,6 +58,12 @@ ID: dict[str, str] = {
         "Pesanan <code>{order_id}</code> ({total}, {name}) tidak jadi lunas: bank/Indomaret "
         "membatalkan pembayarannya. <b>Jangan serahkan barangnya.</b> Stok sudah dikembalikan."
     ),
+    "push.seller.reversed_handed_over": (
+        "⚠️ <b>Pembayaran dibatalkan (reversal)</b>\n"
+        "Pesanan <code>{order_id}</code> ({total}, {name}) sudah diserahkan, tetapi "
+        "bank/Indomaret membatalkan pembayarannya, jadi uangnya tidak masuk. Hubungi pembeli. "
+        "Stok tidak dikembalikan karena barangnya sudah keluar dari toko."
+    ),
     "push.seller.late_payment": (
         "⚠️ <b>Pembayaran masuk untuk pesanan yang sudah ditutup</b>\n"
         "Midtrans melaporkan pembayaran {total} untuk pesanan <code>{order_id}</code>, padahal "
@@ -118,6 +124,12 @@ EN: dict[str, str] = {
         "Order <code>{order_id}</code> ({total}, {name}) is no longer paid: the bank or "
         "Indomaret reversed the payment. <b>Do not hand over the goods.</b> The stock was "
         "put back."
+    ),
+    "push.seller.reversed_handed_over": (
+        "⚠️ <b>Payment reversed</b>\n"
+        "Order <code>{order_id}</code> ({total}, {name}) was already handed over, but the bank "
+        "or Indomaret reversed the payment, so the money did not come in. Contact the customer. "
+        "The stock was not put back: the goods have left the shop."
     ),
     "push.seller.late_payment": (
         "⚠️ <b>Payment received for a closed order</b>\n"

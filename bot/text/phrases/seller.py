@@ -32,6 +32,10 @@ ID: dict[str, str] = {
         "• /admins · /addadmin ID · /removeadmin ID"
     ),
     "admin.claimed": "🎉 Selamat! Kamu sekarang <b>pemilik</b> toko ini.",
+    "admin.claim.closed": (
+        "Klaim toko ditutup: terlalu banyak kode salah. Pemilik toko: restart bot, lalu kirim "
+        "/claim dengan kode baru dari log server."
+    ),
     "admin.owner_only": "Hanya pemilik toko yang bisa mengatur admin.",
     "admin.addadmin.usage": (
         "Tulis ID Telegram (angka) admin baru, misal <code>/addadmin 123456789</code>. "
@@ -86,7 +90,9 @@ ID: dict[str, str] = {
     "admin.button.open": "🟢 Buka toko",
     "admin.button.close": "🔴 Tutup toko",
     # validation
-    "admin.bad.name": "Nama produk harus 1–{max} karakter dalam satu baris. Coba lagi.",
+    "admin.bad.name": (
+        "Nama produk harus 1–{max} karakter dalam satu baris, dan harus terlihat. Coba lagi."
+    ),
     "admin.bad.price": (
         "Harga “{text}” tidak bisa dipakai. Tulis angka rupiah 1–5.000.000, "
         "misal <code>18000</code>, <code>18.000</code> atau <code>18rb</code>."
@@ -274,6 +280,10 @@ ID: dict[str, str] = {
         "Contoh: <code>/export</code> (semua), <code>/export 7d</code>, "
         "<code>/export 2026-11</code>, <code>/export 01/11/2026 - 15/11/2026</code>."
     ),
+    "admin.report.out_of_span": (
+        "Tanggal itu di luar jangkauan laporan: pilih hari antara {first} dan {last}, "
+        "misalnya <code>/sales 2026-11</code>."
+    ),
     "admin.export.all": "semua waktu",
     "admin.export.none": "Tidak ada pesanan untuk {period}.",
     "admin.export.caption": "📄 Pesanan {period}: {count} pesanan, lunas {total}.",
@@ -327,6 +337,10 @@ EN: dict[str, str] = {
         "• /admins · /addadmin ID · /removeadmin ID"
     ),
     "admin.claimed": "🎉 Congratulations! You are now the <b>owner</b> of this shop.",
+    "admin.claim.closed": (
+        "Claiming this shop is closed: too many wrong codes. Shop owner: restart the bot, then "
+        "send /claim with the new code from the server log."
+    ),
     "admin.owner_only": "Only the shop owner can manage admins.",
     "admin.addadmin.usage": (
         "Give the new admin's Telegram user id (a number), e.g. <code>/addadmin 123456789</code>. "
@@ -377,7 +391,9 @@ EN: dict[str, str] = {
     "admin.button.delivery": "🛵 Delivery: {state}",
     "admin.button.open": "🟢 Open the shop",
     "admin.button.close": "🔴 Close the shop",
-    "admin.bad.name": "A product name has 1–{max} characters on one line. Please try again.",
+    "admin.bad.name": (
+        "A product name has 1–{max} visible characters on one line. Please try again."
+    ),
     "admin.bad.price": (
         "The price “{text}” cannot be used. Write whole Rupiah from 1 to 5,000,000, "
         "e.g. <code>18000</code>, <code>18.000</code> or <code>18rb</code>."
@@ -550,6 +566,10 @@ EN: dict[str, str] = {
     "admin.export.usage": (
         "Examples: <code>/export</code> (everything), <code>/export 7d</code>, "
         "<code>/export 2026-11</code>, <code>/export 01/11/2026 - 15/11/2026</code>."
+    ),
+    "admin.report.out_of_span": (
+        "That date is outside what reports cover: pick days between {first} and {last}, "
+        "for example <code>/sales 2026-11</code>."
     ),
     "admin.export.all": "all time",
     "admin.export.none": "No orders for {period}.",
