@@ -34,7 +34,7 @@ from bot.config import Settings, load_settings
 from bot.messages.slip import render_slip
 from bot.rules.money import format_rupiah
 from bot.text import phrases
-from devtools.midtrans import MidtransSandbox, SandboxError
+from devtools.midtrans import Delivery, MidtransSandbox, SandboxError
 from devtools.serving import serve_in_loop
 from devtools.telegram import DEFAULT_SCHEMA_PATH, BotMessage, FakeUser, TelegramStandin
 from storage import Order, Store, Tx
@@ -438,6 +438,20 @@ class Story:
             delivery = await self.env.sandbox.trigger(order.id, action)
         except SandboxError as exc:
             raise DemoError(f"the Midtrans sandbox refused to {action} {order.id}: {exc}") from exc
+        self._accepted(order, delivery)
+
+    async def pending_notification(self, order: Order) -> None:
+        """Midtrans notifies 'pending' right after each charge (it may even come before the
+        charge's answer): the bot records it, and the customer, who has the code, hears nothing."""
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while (delivery := self._delivery(order.id, "pending")) is None:
+            if time.monotonic() > deadline:
+                raise DemoError(f"the sandbox sent no 'pending' notification for {order.id}")
+            await asyncio.sleep(0.02)
+        self._accepted(order, delivery, when="right after the charge, ")
+
+    def _accepted(self, order: Order, delivery: Delivery, when: str = "") -> None:
+        """Print the notification the listener took, or stop the story if it refused it."""
         status = delivery.notification.get("transaction_status")
         if not delivery.delivered:
             raise DemoError(
@@ -445,9 +459,16 @@ class Story:
                 f"(HTTP {delivery.status}, {delivery.url})"
             )
         self.t.note(
-            f"Midtrans sandbox → bot listener: signed '{status}' notification, "
+            f"{when}Midtrans sandbox → bot listener: signed '{status}' notification, "
             f"answered HTTP {delivery.status}"
         )
+
+    def _delivery(self, order_id: str, status: str) -> Delivery | None:
+        for delivery in self.env.sandbox.deliveries:
+            sent = delivery.notification
+            if sent.get("order_id") == order_id and sent.get("transaction_status") == status:
+                return delivery
+        return None
 
     async def placed_order(self, user: FakeUser) -> Order:
         order = await self.env.latest_order(user.id)
@@ -477,7 +498,9 @@ class Story:
         await self.share_contact(budi)
         await self.tap(budi, label("button.skip"))  # email
         await self.send(budi, "tanpa gula ya")  # a note for the seller
-        return await self.pay_at_indomaret(budi, SLIP_NAME)
+        order = await self.pay_at_indomaret(budi, SLIP_NAME)
+        await self.pending_notification(order)
+        return order
 
     async def pay_at_indomaret(self, user: FakeUser, slip_name: str) -> Order:
         """Tap pay; wait for the code and the slip photo; save the slip."""

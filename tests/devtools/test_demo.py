@@ -69,6 +69,10 @@ async def test_scripted_story_transcript_and_files(tmp_path: Path) -> None:
     assert CODE_TITLE in text
     assert code in text
     assert f"{result.slip.name}]" in text
+    # Midtrans' 'pending' notification right after the charge reaches the listener.
+    pending = "right after the charge, Midtrans sandbox → bot listener: signed 'pending'"
+    assert pending in text
+    assert text.index(pending) < text.index("signed 'settlement'")
     # The sandbox settles over HTTP; the customer's paid push, then the seller's push.
     assert "answered HTTP 200" in text
     paid_push = _first_line(pushes.customer_paid(paid).params["text"])
@@ -184,9 +188,10 @@ def test_python_m_devtools_demo_exits_0_within_60s(tmp_path: Path) -> None:
 
 async def test_a_missing_step_fails_with_a_clear_message(tmp_path: Path) -> None:
     async with demo_environment(tmp_path / "work") as env:
-        # Midtrans can no longer reach the listener: the settle step must say so, not hang.
+        # Midtrans can no longer reach the listener: the first notification (the 'pending' one
+        # right after the charge) must say so, not hang.
         env.sandbox.notification_url = env.sandbox.notification_url + "-nowhere"
-        with pytest.raises(DemoError, match="did not accept the settlement notification"):
+        with pytest.raises(DemoError, match="did not accept the pending notification"):
             await play_story(env, tmp_path / "out", lambda line: None)
 
 
