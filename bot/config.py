@@ -127,7 +127,7 @@ class Settings:
 # --- parsers: each returns the value or raises ValueError with a short, key-free reason ---
 
 
-def parse_duration(text: str, low: timedelta, high: timedelta) -> timedelta:
+def _duration_in_range(text: str, low: timedelta, high: timedelta) -> timedelta:
     """A duration setting in any form the chat's ``/setexpiry`` takes (``90s``, ``2h30m``,
     ``2 jam``, ``1,5 jam``), between ``low`` and ``high``."""
     seconds = duration_seconds(text)
@@ -147,7 +147,7 @@ def _span(value: timedelta) -> str:
 
 
 def _duration_between(low: timedelta, high: timedelta) -> Callable[[str], timedelta]:
-    return lambda text: parse_duration(text, low, high)
+    return lambda text: _duration_in_range(text, low, high)
 
 
 def _parse_bool(text: str) -> bool:
@@ -236,7 +236,7 @@ def _parse_server_key(text: str) -> Secret:
 
 def _parse_payment_expiry(text: str) -> timedelta:
     try:
-        return parse_duration(text, PAYMENT_EXPIRY_MIN, PAYMENT_EXPIRY_MAX)
+        return _duration_in_range(text, PAYMENT_EXPIRY_MIN, PAYMENT_EXPIRY_MAX)
     except ValueError as exc:
         raise ValueError(f"{exc} (Indomaret's limits)") from None
 
@@ -482,7 +482,7 @@ def _check_routes(settings: Settings) -> None:
 
 def _parse_notification_deadline(text: str) -> timedelta:
     # Midtrans waits 15 s for an answer and asks for one within 5 s.
-    return parse_duration(text, timedelta(seconds=1), timedelta(seconds=14))
+    return _duration_in_range(text, timedelta(seconds=1), timedelta(seconds=14))
 
 
 def _parse_status_check_rate(text: str) -> int:

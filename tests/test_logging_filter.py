@@ -8,12 +8,11 @@ import base64
 import io
 import logging
 import signal
-import sys
 from pathlib import Path
 
 from bot.logging_filter import SecretMask, install
 from tests.conftest import SERVER_KEY, TOKEN
-from tests.test_startup import bot_env, services
+from tests.test_startup import bot_env, services, start_bot
 
 TOKEN_SECRET = TOKEN.split(":")[1]
 BOT_ID = TOKEN.split(":")[0]
@@ -68,16 +67,7 @@ async def test_no_secret_in_the_log_at_debug(tmp_path: Path) -> None:
             LOG_LEVEL="DEBUG",
             TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_bot(tmp_path, env)
         try:
             budi = standin.user(1001, first_name="Budi")
             budi.send_text("/start")

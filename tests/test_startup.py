@@ -68,9 +68,9 @@ def bot_env(tmp_path: Path, telegram_url: str, midtrans_url: str, **extra: str) 
     }
 
 
-async def run_bot(tmp_path: Path, env: dict[str, str]) -> Run:
-    """``python -m bot run`` until it exits by itself (a bad start must), at most START_TIMEOUT."""
-    process = await asyncio.create_subprocess_exec(
+async def start_bot(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """``python -m bot run`` as the operator starts it, in ``tmp_path``, its output piped."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
@@ -80,6 +80,11 @@ async def run_bot(tmp_path: Path, env: dict[str, str]) -> Run:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def run_bot(tmp_path: Path, env: dict[str, str]) -> Run:
+    """``python -m bot run`` until it exits by itself (a bad start must), at most START_TIMEOUT."""
+    process = await start_bot(tmp_path, env)
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
     except TimeoutError:
