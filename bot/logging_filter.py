@@ -34,8 +34,16 @@ class SecretMask(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        forms = {form for secret in secrets for form in secret_forms(secret)}
+        self._forms: list[str] = []
+        self.add(*secrets)
+
+    def add(self, *secrets: str) -> None:
+        """Mask these too from now on: platform mode learns a shop's token and keys while it
+        runs (a pasted token is added before the first call that carries it)."""
+        forms = set(self._forms) | {form for secret in secrets for form in secret_forms(secret)}
         # Longest first, so a whole token is replaced before its secret half is looked for.
+        # A new list replaces the old one whole: a record being masked in another thread keeps
+        # reading the list it started with.
         self._forms = sorted(forms, key=len, reverse=True)
 
     def mask(self, text: str) -> str:

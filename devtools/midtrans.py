@@ -10,6 +10,11 @@ settle, expire, deny (a reversal), cancel, or re-send pending, each followed by 
 signed notification. Injected faults (slow answers, 429, 402, 410, 411, 413, 5xx, optionally
 after the charge was created) let tests and demos reproduce what real Midtrans does on a bad
 day; notifications can be switched off, and failed ones retried on Midtrans' schedule, scaled.
+
+Many merchants (platform mode): ``add_merchant(server_key)`` serves another merchant on the same
+server, found by the key in HTTP Basic, with its own order ids; ``environment="sandbox"`` or
+``"production"`` keeps keys to that environment's prefix (a key of the other one answers 401).
+One key, any format, stays the default.
 """
 
 from __future__ import annotations
@@ -243,13 +248,26 @@ class MidtransSandbox:
         notification_timeout: float = 15.0,
         notification_retry_scale: float | None = None,
         pending_notification: bool = True,
+        environment: str | None = None,
     ) -> None:
         """``notification_retry_scale`` turns on Midtrans' retries of failed notifications, on
         its schedule times the scale (1.0 is real time: 2 min, 10 min...; 0.001 makes the first
         retry come after 0.12 s). Off by default: without retries the bot must cope alone.
-        ``pending_notification`` sends "pending" right after each charge, as Midtrans does."""
+        ``pending_notification`` sends "pending" right after each charge, as Midtrans does.
+        ``environment`` ("sandbox" or "production") makes the keys strict as Midtrans' two
+        environments are: keys must carry that environment's prefix, and a key of the other
+        one answers 401; None (the default) takes any key. ``add_merchant`` adds merchants."""
         if not server_key:
             raise ValueError("the sandbox needs a server key")
+        if environment is not None:
+            if environment not in KEY_PREFIXES:
+                raise ValueError(f"environment must be one of {sorted(KEY_PREFIXES)}")
+            if key_environment(server_key) != environment:
+                raise ValueError(
+                    f"a {environment} server key starts with {KEY_PREFIXES[environment]}"
+                )
+        self.environment = environment
+        self._merchants: dict[str, MidtransSandbox] = {server_key: self}
         if not 6 <= payment_code_digits <= 30:
             raise ValueError("payment_code_digits must be between 6 and 30")
         self.server_key = server_key
@@ -287,6 +305,33 @@ class MidtransSandbox:
                 Route("/_sandbox/notifications", self._notifications_route, methods=["POST"]),
             ]
         )
+
+    # -- merchants ------------------------------------------------------------------------------
+
+    def add_merchant(self, server_key: str, *, merchant_id: str | None = None) -> MidtransSandbox:
+        """Another merchant on the same server, as Midtrans hosts many: requests authenticated
+        with ``server_key`` are this merchant's (its own order ids, transactions, faults and
+        notifications); the returned sandbox is its control API."""
+        if server_key in self._merchants:
+            raise ValueError("that server key already belongs to a merchant of this sandbox")
+        merchant = MidtransSandbox(
+            server_key,
+            payment_code_digits=self.payment_code_digits,
+            merchant_id=merchant_id or f"G{len(self._merchants):09d}",
+            active_stores=self.active_stores,
+            notification_timeout=self.notification_timeout,
+            notification_retry_scale=self.notification_retry_scale,
+            pending_notification=self.pending_notification,
+            environment=self.environment,
+        )
+        merchant._merchants = self._merchants
+        self._merchants[server_key] = merchant
+        return merchant
+
+    @property
+    def merchants(self) -> list[MidtransSandbox]:
+        """Every merchant this sandbox answers for, the first one first."""
+        return list(self._merchants.values())
 
     # -- Python control API ---------------------------------------------------------------------
 
@@ -448,16 +493,43 @@ class MidtransSandbox:
     # -- Midtrans API ---------------------------------------------------------------------------
 
     async def _charge_route(self, request: Request) -> Response:
-        return await self._api(request, self._charge)
+        return await self._route(request, MidtransSandbox._charge)
 
     async def _status_route(self, request: Request) -> Response:
-        return await self._api(request, self._status)
+        return await self._route(request, MidtransSandbox._status)
 
     async def _cancel_route(self, request: Request) -> Response:
-        return await self._api(request, self._cancel)
+        return await self._route(request, MidtransSandbox._cancel)
 
     async def _expire_route(self, request: Request) -> Response:
-        return await self._api(request, self._expire)
+        return await self._route(request, MidtransSandbox._expire)
+
+    async def _route(
+        self,
+        request: Request,
+        handler: Callable[[MidtransSandbox, Request, bytes], Awaitable[_Answer]],
+    ) -> Response:
+        """Find the merchant by the key in HTTP Basic; an unknown key, or one of the other
+        environment, is refused with 401 (recorded with the first merchant)."""
+        merchant = self._merchant_for(request)
+        if merchant is None:
+            raw = await request.body()
+            self.requests.append(
+                RecordedRequest(request.method, request.url.path, dict(request.headers), raw)
+            )
+            return JSONResponse(UNAUTHORIZED, status_code=401)
+        return await merchant._api(request, lambda req, raw: handler(merchant, req, raw))
+
+    def _merchant_for(self, request: Request) -> MidtransSandbox | None:
+        key = _basic_user(request)
+        if key is None:
+            return None
+        if self.environment is not None and key_environment(key) != self.environment:
+            return None
+        merchant = self._merchants.get(key)
+        if merchant is None or not hmac.compare_digest(key.encode(), merchant.server_key.encode()):
+            return None
+        return merchant
 
     async def _api(
         self, request: Request, handler: Callable[[Request, bytes], Awaitable[_Answer]]
@@ -465,8 +537,6 @@ class MidtransSandbox:
         raw = await request.body()
         path = request.url.path
         self.requests.append(RecordedRequest(request.method, path, dict(request.headers), raw))
-        if not self._authorized(request):
-            return JSONResponse(UNAUTHORIZED, status_code=401)
         fault = next((f for f in self.faults if f.matches(path)), None)
         if fault is None:
             return self._respond(await handler(request, raw))
@@ -497,17 +567,6 @@ class MidtransSandbox:
     def _respond(self, answer: _Answer) -> Response:
         task = BackgroundTask(self.notify, answer.notify) if answer.notify else None
         return JSONResponse(answer.body, answer.status, background=task)
-
-    def _authorized(self, request: Request) -> bool:
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        user = decoded.partition(":")[0]
-        return hmac.compare_digest(user.encode(), self.server_key.encode())
 
     async def _charge(self, request: Request, raw: bytes) -> _Answer:
         try:
@@ -734,6 +793,30 @@ class MidtransSandbox:
             if code not in self._codes:
                 self._codes.add(code)
                 return code
+
+
+KEY_PREFIXES = {"sandbox": "SB-Mid-server-", "production": "Mid-server-"}
+"""Server-key prefixes of Midtrans' two environments (client keys: ``SB-Mid-client-`` and
+``Mid-client-``)."""
+
+
+def key_environment(server_key: str) -> str | None:
+    """ "sandbox" or "production" from the key's prefix; None for anything else."""
+    for environment, prefix in KEY_PREFIXES.items():
+        if server_key.startswith(prefix):
+            return environment
+    return None
+
+
+def _basic_user(request: Request) -> str | None:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[0]
 
 
 def _invalid(messages: list[str]) -> _Answer:

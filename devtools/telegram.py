@@ -33,6 +33,12 @@ Main API (see each docstring):
   ``wait_idle()``, ``wait_for_call(method)``, ``wait_for_answer(query_id)``.
 - Faults: ``fail(method, status, times, retry_after, for_seconds)``, ``slow(method, seconds)``,
   ``block(chat_id)``, ``unblock(chat_id)``, ``clear_faults()``.
+- Many bots on one server (platform mode): ``add_bot(token=None, username=, first_name=)``
+  returns another ``TelegramStandin`` with its own identity, users, chats, updates, webhook
+  (``webhook_url``, ``webhook_secret``) and faults (so ``retry_after`` is per token);
+  ``revoke()`` makes the old token answer 401 and returns the new one; ``bots``, ``bot_for``.
+  Unknown and revoked tokens answer 401 "Unauthorized". With one bot and no ``token`` given the
+  stand-in answers to any token, as before.
 - ``FakeUser``: ``send_text``, ``send_contact``, ``send_location``, ``send_photo``,
   ``send_document``, ``tap``, ``tap_data``, ``press`` (reply keyboard), ``block_bot``,
   ``unblock_bot``; awaitables ``ask(text)`` and ``choose(button_text)`` return the reply.
@@ -1095,15 +1101,21 @@ class TelegramStandin:
         bot_first_name: str = "Warung Test",
         strict_chats: bool = True,
         record_polls: bool = False,
+        server: TelegramStandin | None = None,
     ) -> None:
-        path = schema_path or (DEFAULT_SCHEMA_PATH if DEFAULT_SCHEMA_PATH.exists() else None)
-        self.schema: _Schema | None = (
-            _Schema(json.loads(path.read_text(encoding="utf-8"))) if path else None
-        )
+        """``server``: another bot whose HTTP server this one shares (``add_bot`` passes it)."""
+        if server is not None:
+            self.schema: _Schema | None = server.schema
+        else:
+            path = schema_path or (DEFAULT_SCHEMA_PATH if DEFAULT_SCHEMA_PATH.exists() else None)
+            self.schema = _Schema(json.loads(path.read_text(encoding="utf-8"))) if path else None
         if token is not None and not _TOKEN_RE.fullmatch(token):
             raise ValueError("token must look like 123456:ABC-def")
         self._fixed_token = token
         self.token = token or "123456789:TEST-standin_token"
+        self._bots: _Bots = server._bots if server is not None else _Bots(self)
+        if token is not None:
+            self._bots.register(token, self)
         self.bot_user: JSON = {
             "id": int(self.token.split(":", 1)[0]),
             "is_bot": True,
@@ -1123,6 +1135,8 @@ class TelegramStandin:
         self.violations: list[Violation] = []
         self.faults: list[Fault] = []
         self.webhook_url = ""
+        self.webhook_secret: str | None = None  # secret_token of the webhook, as set
+        self.webhook_allowed_updates: list[str] | None = None
         self.poll_count = 0
         self._chats: dict[int, _Chat] = {}
         self._users: dict[int, FakeUser] = {}
@@ -1178,16 +1192,75 @@ class TelegramStandin:
     @contextlib.asynccontextmanager
     async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
         """Run the app with uvicorn in this loop; yield the base_url for PTB's builder."""
-        self._closing = False
         async with serve_in_loop(self.app, host, port) as bound_port:
             root = f"http://{host}:{bound_port}"
-            self.base_url = f"{root}/bot"
-            self.base_file_url = f"{root}/file/bot"
+            self._bots.base_url = f"{root}/bot"
+            self._bots.base_file_url = f"{root}/file/bot"
+            for bot in self._bots.all():
+                bot._closing = False
+                bot.base_url, bot.base_file_url = self._bots.base_url, self._bots.base_file_url
             try:
-                yield self.base_url
+                yield f"{root}/bot"
             finally:
-                self._closing = True
-                self._notify()
+                for bot in self._bots.all():
+                    bot._closing = True
+                    bot._notify()
+
+    # ---- many bots ------------------------------------------------------------------------
+
+    def add_bot(
+        self,
+        token: str | None = None,
+        *,
+        username: str | None = None,
+        first_name: str = "Toko Test",
+    ) -> TelegramStandin:
+        """Another bot on the same server, as BotFather makes one: its own token (generated
+        when not given), getMe identity, users and chats, updates, webhook and faults.
+
+        From the first ``add_bot`` on, the server answers 401 to any token it does not know:
+        the bot this stand-in was built as keeps the token it has (given, or the last one
+        used), no longer adopting whatever token arrives.
+        """
+        self._bots.pin_first()
+        if token is None:
+            token = self._bots.new_token()
+        elif not _TOKEN_RE.fullmatch(token):
+            raise ValueError("token must look like 123456:ABC-def")
+        if self._bots.find(token) is not None:
+            raise ValueError("that token already belongs to a bot of this stand-in")
+        bot_id = token.split(":", 1)[0]
+        bot = TelegramStandin(
+            token=token,
+            bot_username=username or f"toko{bot_id}_bot",
+            bot_first_name=first_name,
+            strict_chats=self.strict_chats,
+            record_polls=self.record_polls,
+            server=self,
+        )
+        bot.base_url, bot.base_file_url = self._bots.base_url, self._bots.base_file_url
+        return bot
+
+    @property
+    def bots(self) -> list[TelegramStandin]:
+        """Every bot this server answers for, the first one first."""
+        return self._bots.all()
+
+    def revoke(self) -> str:
+        """Revoke this bot's token as BotFather's /revoke does: the old token answers 401
+        "Unauthorized" from now on; the bot (id, users, chats) lives on under the new token,
+        which is returned. Its webhook stays set, as on Telegram."""
+        self._bots.pin_first()
+        new_token = self._bots.new_token(bot_id=int(self.token.split(":", 1)[0]))
+        self._bots.revoked.add(self.token)
+        self._bots.unregister(self.token)
+        self._fixed_token = self.token = new_token
+        self._bots.register(new_token, self)
+        return new_token
+
+    def bot_for(self, token: str) -> TelegramStandin | None:
+        """The bot a token belongs to now (None when unknown or revoked)."""
+        return self._bots.find(token)
 
     # ---- chat model -----------------------------------------------------------------------
 
@@ -1484,16 +1557,15 @@ class TelegramStandin:
 
     # ---- HTTP -----------------------------------------------------------------------------
 
-    def _token_ok(self, token: str) -> bool:
-        if self._fixed_token is not None:
-            return token == self._fixed_token
-        return bool(_TOKEN_RE.fullmatch(token))
-
     async def _endpoint(self, request: Request) -> Response:
         token = request.path_params["token"]
-        name = request.path_params["method"]
-        if not self._token_ok(token):
+        bot = self._bots.find(token)
+        if bot is None:
             return _error_response(401, "Unauthorized")
+        return await bot._serve_call(request, token)
+
+    async def _serve_call(self, request: Request, token: str) -> Response:
+        name = request.path_params["method"]
         if token != self.token:  # the bot's id is the number before the colon, as on Telegram
             self.token = token
             self.bot_user["id"] = int(token.split(":", 1)[0])
@@ -1590,9 +1662,10 @@ class TelegramStandin:
         return None
 
     async def _download(self, request: Request) -> Response:
-        if not self._token_ok(request.path_params["token"]):
+        bot = self._bots.find(request.path_params["token"])
+        if bot is None:
             return _error_response(401, "Unauthorized")
-        stored = self._files_by_path.get(request.path_params["path"])
+        stored = bot._files_by_path.get(request.path_params["path"])
         if stored is None:
             return _error_response(404, "Not Found")
         media_type = stored.mime_type or (
@@ -1711,7 +1784,17 @@ class TelegramStandin:
         return dict(self.bot_user)
 
     async def _set_webhook(self, params: JSON, files: dict[str, UploadedFile]) -> Any:
-        self.webhook_url = str(params.get("url", ""))
+        url = str(params.get("url", ""))
+        secret = params.get("secret_token")
+        if url:
+            _check_webhook_url(url)
+        if secret is not None and not _SECRET_TOKEN_RE.fullmatch(str(secret)):
+            raise _bad("secret token contains unallowed characters")
+        self.webhook_url = url
+        self.webhook_secret = str(secret) if secret is not None and url else None
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self.webhook_allowed_updates = [str(a) for a in allowed]
         if params.get("drop_pending_updates"):
             self._updates.clear()
         self._notify()
@@ -1719,16 +1802,22 @@ class TelegramStandin:
 
     async def _delete_webhook(self, params: JSON, files: dict[str, UploadedFile]) -> Any:
         self.webhook_url = ""
+        self.webhook_secret = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def _get_webhook_info(self, params: JSON, files: dict[str, UploadedFile]) -> Any:
-        return {
+        info: JSON = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook_url:
+            info["max_connections"] = 40
+            if self.webhook_allowed_updates:
+                info["allowed_updates"] = list(self.webhook_allowed_updates)
+        return info
 
     async def _get_updates(self, params: JSON, files: dict[str, UploadedFile]) -> Any:
         if self.webhook_url:
@@ -2445,6 +2534,70 @@ def _photo_versions(data: bytes) -> list[tuple[int, int, bytes]]:
         resized.save(buffer, format="JPEG", quality=87)
         versions.append((size[0], size[1], buffer.getvalue()))
     return versions
+
+
+class _Bots:
+    """The bots one stand-in server answers for, by token; revoked tokens are remembered."""
+
+    def __init__(self, first: TelegramStandin) -> None:
+        self.first = first
+        self.by_token: dict[str, TelegramStandin] = {}
+        self.revoked: set[str] = set()
+        self.base_url: str | None = None
+        self.base_file_url: str | None = None
+        self._next_id = 7_000_000_001
+
+    def all(self) -> list[TelegramStandin]:
+        bots = [self.first]
+        bots.extend(b for b in self.by_token.values() if b is not self.first)
+        return bots
+
+    def register(self, token: str, bot: TelegramStandin) -> None:
+        self.by_token[token] = bot
+
+    def unregister(self, token: str) -> None:
+        self.by_token.pop(token, None)
+
+    def pin_first(self) -> None:
+        """The first bot stops adopting unknown tokens: it keeps the one it has now."""
+        first = self.first
+        if first._fixed_token is None:
+            first._fixed_token = first.token
+            self.register(first.token, first)
+
+    def find(self, token: str) -> TelegramStandin | None:
+        if token in self.revoked:
+            return None
+        bot = self.by_token.get(token)
+        if bot is None and self.first._fixed_token is None and _TOKEN_RE.fullmatch(token):
+            return self.first  # one bot, no token given: it answers to any token (the default)
+        return bot
+
+    def new_token(self, bot_id: int | None = None) -> str:
+        """A token shaped as BotFather's: the bot id, a colon, 35 characters."""
+        if bot_id is None:
+            taken = {int(t.split(":", 1)[0]) for t in self.by_token}
+            taken.add(int(self.first.token.split(":", 1)[0]))
+            while self._next_id in taken:
+                self._next_id += 1
+            bot_id, self._next_id = self._next_id, self._next_id + 1
+        return f"{bot_id}:AA{secrets.token_urlsafe(25)[:33]}"
+
+
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_WEBHOOK_PORTS = {80, 88, 443, 8443}
+
+
+def _check_webhook_url(url: str) -> None:
+    """Refuse webhook URLs Telegram refuses: not HTTPS, or on a port it does not call."""
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() != "https" or not rest:
+        raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    port_text = host.rsplit(":", 1)[1] if ":" in host and not host.endswith("]") else ""
+    port = int(port_text) if port_text.isdigit() else (443 if not port_text else -1)
+    if port not in _WEBHOOK_PORTS:
+        raise _bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
 
 
 def _fault_error(fault: Fault) -> _ApiError:

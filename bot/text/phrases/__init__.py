@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import ModuleType
 
-from bot.text.phrases import common, customer, groups, push, seller, slip
+from bot.text.phrases import common, customer, groups, platform, push, seller, slip
 
 DEFAULT_LANGUAGE = "id"
 LANGUAGES = ("id", "en")
-AREAS: tuple[ModuleType, ...] = (common, customer, seller, push, slip, groups)
+AREAS: tuple[ModuleType, ...] = (common, customer, seller, push, slip, groups, platform)
 
 
 def _merge(attr: str) -> dict[str, str]:
