@@ -44,11 +44,11 @@ def _to_format(text: str) -> str:
     """``?`` outside string literals becomes ``%s``; a literal ``%`` is doubled for psycopg."""
 
     def swap(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token == "?":
+        found = match.group(0)
+        if found == "?":
             return "%s"
-        if token == "%":
+        if found == "%":
             return "%%"
-        return token.replace("%", "%%")
+        return found.replace("%", "%%")
 
     return _QUESTION_MARKS.sub(swap, text)

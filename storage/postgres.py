@@ -75,7 +75,7 @@ class PgConnection:
         self.raw = raw
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
-        return self.raw.execute(sql, parameters)  # type: ignore[call-overload]
+        return self.raw.execute(sql, parameters)
 
     @property
     def in_transaction(self) -> bool:

@@ -111,13 +111,19 @@ class Store:
         self._commits = GroupCommit(self._hop)
 
     @classmethod
-    async def open(cls, path: Path | str, *, target_version: int = LATEST_VERSION) -> Store:
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        target_version: int = LATEST_VERSION,
+        shop_id: int = SINGLE_SHOP,
+    ) -> Store:
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(str(path), isolation_level=None)
         db.row_factory = sqlite3.Row
-        store = cls(db, path)
+        store = cls(db, path, shop_id)
         try:
             await store._call(_prepare, target_version)
         except BaseException:

@@ -67,6 +67,11 @@ def ts(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _flag(value: object) -> object:
+    """Flags are stored as 0/1 in both backends (PostgreSQL will not put a boolean there)."""
+    return int(value) if isinstance(value, bool) else value
+
+
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -158,7 +163,8 @@ class Tx:
     # --- shop settings -------------------------------------------------------------------
 
     def shop_settings(self) -> dict[str, str]:
-        rows = self._run("SELECT key, value FROM shop_settings WHERE shop_id = ?", (self.shop_id,)
+        rows = self._run(
+            "SELECT key, value FROM shop_settings WHERE shop_id = ?", (self.shop_id,)
         ).fetchall()
         return {row["key"]: row["value"] for row in rows}
 
@@ -213,7 +219,7 @@ class Tx:
             self._run(
                 f"UPDATE products SET {assignments}, updated_at = ?"
                 " WHERE shop_id = ? AND id = ? AND deleted = 0",
-                (*fields.values(), ts(now), self.shop_id, product_id),
+                (*(_flag(v) for v in fields.values()), ts(now), self.shop_id, product_id),
             )
         return self.product(product_id)
 
@@ -328,7 +334,15 @@ class Tx:
             self._run(
                 "INSERT INTO order_items (shop_id, order_id, line, product_id, name, price,"
                 " quantity) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (self.shop_id, order.id, line, item.product_id, item.name, item.price, item.quantity),
+                (
+                    self.shop_id,
+                    order.id,
+                    line,
+                    item.product_id,
+                    item.name,
+                    item.price,
+                    item.quantity,
+                ),
             )
             if item.product_id is not None:
                 self._reserve(item)
@@ -769,16 +783,17 @@ class Tx:
         """Clear every claim: only for a bot holding the instance lock, whose predecessor died
         mid-send (its claims would otherwise hold those rows until they run out)."""
         cursor = self._run(
-            "UPDATE outbox SET claimed_until = NULL WHERE shop_id = ? AND claimed_until IS NOT NULL",
+            "UPDATE outbox SET claimed_until = NULL"
+            " WHERE shop_id = ? AND claimed_until IS NOT NULL",
             (self.shop_id,),
         )
         return cursor.rowcount
 
     def outbox_messages(self, chat_id: int | None = None) -> list[OutboxMessage]:
         """Every outbox row (of one chat), oldest first, with when it was sent or given up."""
-        where, params = "WHERE shop_id = ?", (self.shop_id,)
+        where, params = "WHERE shop_id = ?", [self.shop_id]
         if chat_id is not None:
-            where, params = "WHERE shop_id = ? AND chat_id = ?", (self.shop_id, chat_id)
+            where, params = "WHERE shop_id = ? AND chat_id = ?", [self.shop_id, chat_id]
         rows = self._run(
             "SELECT id, chat_id, method, payload, attempts, next_attempt_at, dedupe_key,"
             f" sent_at, failed_at FROM outbox {where} ORDER BY id",
@@ -907,7 +922,8 @@ class Tx:
         marks = ", ".join("?" for _ in statuses)
         window = (self.shop_id, *statuses, ts(since), ts(until))
         base = (
-            f"FROM orders WHERE shop_id = ? AND status IN ({marks}) AND paid_at >= ? AND paid_at < ?"
+            f"FROM orders WHERE shop_id = ? AND status IN ({marks})"
+            " AND paid_at >= ? AND paid_at < ?"
         )
         count, revenue = self._run(
             f"SELECT COUNT(*), COALESCE(SUM(gross_amount), 0) {base}", window
@@ -920,9 +936,7 @@ class Tx:
             (*window, top),
         ).fetchall()
         by_day: dict[str, int] = {}
-        for paid_at, amount in self._run(
-            f"SELECT paid_at, gross_amount {base}", window
-        ):
+        for paid_at, amount in self._run(f"SELECT paid_at, gross_amount {base}", window):
             day = _req_dt(paid_at).astimezone(WIB).date().isoformat()
             by_day[day] = by_day.get(day, 0) + int(amount)
         return SalesReport(

@@ -57,8 +57,16 @@ class PgServer:
 
     def stop(self) -> None:
         subprocess.run(
-            [*self.as_postgres, self.pg_ctl, "-D", str(self.directory / "data"), "-m", "immediate",
-             "-w", "stop"],
+            [
+                *self.as_postgres,
+                self.pg_ctl,
+                "-D",
+                str(self.directory / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
             capture_output=True,
             check=False,
         )
