@@ -6,8 +6,8 @@ connection's own thread, exactly as the SQLite store does with aiosqlite's threa
 only an async API, which would mean an ``await`` per statement (and a second copy of ``Tx``).
 Measured on this 2-core VM (shared, load about 2) against a local PostgreSQL 15 over its Unix
 socket: applying a payment (read the order with its lines and charge, move its status, a history
-row, two outbox rows, a payment event: 9 statements), transactions per second, three runs of
-1,500-3,000 payments each, fsync off / on:
+row, two outbox rows, a payment event: 9 statements; ``bench/pg_drivers.py``), payments per
+second, the range of two runs of 1,500-3,000 payments each, fsync off / fsync on:
 
   one caller at a time:        psycopg 3, a thread hop per Tx     303-459 / 173-242
                                asyncpg, an await per statement    345-393 / 189-286
