@@ -51,7 +51,7 @@ bench: $(STAMP)
 
 # Refresh both lock files from PyPI (only PyPI: this machine's pip settings are left out).
 # Upgrade one package: make lock ARGS='--upgrade-package starlette'; all: ARGS=--upgrade.
-LOCK_FLAGS := -q --strip-extras --generate-hashes --allow-unsafe --index-url https://pypi.org/simple \
+LOCK_FLAGS := -q --strip-extras --generate-hashes --allow-unsafe \
 	--no-emit-index-url --no-emit-find-links
 lock: $(STAMP)
 	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_CONSTRAINT= \

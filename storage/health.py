@@ -44,7 +44,8 @@ def check_writable(path: Path, *, busy_timeout: float = 2.0) -> str | None:
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute(
-                "INSERT OR REPLACE INTO alerts (key, raised_at) VALUES ('health-probe', 'probe')"
+                "INSERT OR REPLACE INTO alerts (shop_id, key, raised_at)"
+                " VALUES (1, 'health-probe', 'probe')"
             )
         finally:
             conn.execute("ROLLBACK")

@@ -3,16 +3,21 @@
 ``Store.run(fn)`` hands a ``Tx`` to ``fn`` inside the database worker thread and commits once ``fn``
 returns (or rolls back if it raises), so several writes form one transaction and cost one thread
 hop. Methods are synchronous on purpose: they never await, so nothing interleaves mid-transaction.
+
+A ``Tx`` is bound to one shop: every statement reads and writes only rows of ``shop_id`` (the
+single-shop bot is shop 1). The SQL is written once with ``?`` placeholders; ``storage.dialect``
+adapts it to the backend (SQLite's sqlite3 or PostgreSQL's psycopg, whose rows look alike).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Protocol
 
+from storage.dialect import SINGLE_SHOP, SQLITE, Dialect
 from storage.models import (
     Charge,
     Customer,
@@ -62,6 +67,11 @@ def ts(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _flag(value: object) -> object:
+    """Flags are stored as 0/1 in both backends (PostgreSQL will not put a boolean there)."""
+    return int(value) if isinstance(value, bool) else value
+
+
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -81,7 +91,7 @@ _EDITABLE_PRODUCT_FIELDS = {"name", "price", "stock", "description", "photo_file
 _ORDER_TIMESTAMPS = {"paid_at", "seller_notified_at", "fulfilled_at", "last_checked_at"}
 
 
-def _product(row: sqlite3.Row) -> Product:
+def _product(row: Any) -> Product:
     return Product(
         id=row["id"],
         name=row["name"],
@@ -94,7 +104,7 @@ def _product(row: sqlite3.Row) -> Product:
     )
 
 
-def _outbox_message(row: sqlite3.Row) -> OutboxMessage:
+def _outbox_message(row: Any) -> OutboxMessage:
     keys = row.keys()
     return OutboxMessage(
         row["id"],
@@ -109,7 +119,7 @@ def _outbox_message(row: sqlite3.Row) -> OutboxMessage:
     )
 
 
-def _customer(row: sqlite3.Row) -> Customer:
+def _customer(row: Any) -> Customer:
     return Customer(
         user_id=row["user_id"],
         chat_id=row["chat_id"],
@@ -121,23 +131,48 @@ def _customer(row: sqlite3.Row) -> Customer:
     )
 
 
+class Cursor(Protocol):
+    """What ``Tx`` uses of a cursor: sqlite3's and psycopg's (with ``storage.postgres`` rows)."""
+
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+
 class Tx:
     """Repository operations inside one transaction. Obtain one only through ``Store.run``."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self, conn: Connection, shop_id: int = SINGLE_SHOP, dialect: Dialect = SQLITE
+    ) -> None:
         self.conn = conn
+        self.shop_id = shop_id
+        self.dialect = dialect
+
+    def _run(self, sql: str, params: Sequence[object] = ()) -> Cursor:
+        return self.conn.execute(self.dialect.sql(sql), params)
 
     # --- shop settings -------------------------------------------------------------------
 
     def shop_settings(self) -> dict[str, str]:
-        rows = self.conn.execute("SELECT key, value FROM shop_settings").fetchall()
+        rows = self._run(
+            "SELECT key, value FROM shop_settings WHERE shop_id = ?", (self.shop_id,)
+        ).fetchall()
         return {row["key"]: row["value"] for row in rows}
 
     def set_shop_setting(self, key: str, value: str) -> None:
-        self.conn.execute(
-            "INSERT INTO shop_settings (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
+        self._run(
+            "INSERT INTO shop_settings (shop_id, key, value) VALUES (?, ?, ?)"
+            " ON CONFLICT (shop_id, key) DO UPDATE SET value = excluded.value",
+            (self.shop_id, key, value),
         )
 
     # --- products ------------------------------------------------------------------------
@@ -151,26 +186,27 @@ class Tx:
         description: str = "",
         photo_file_id: str | None = None,
     ) -> Product:
-        cursor = self.conn.execute(
-            "INSERT INTO products (name, price, stock, description, photo_file_id, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, price, stock, description, photo_file_id, ts(now), ts(now)),
-        )
-        product = self.product(int(cursor.lastrowid or 0))
+        row = self._run(
+            "INSERT INTO products (shop_id, name, price, stock, description, photo_file_id,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (self.shop_id, name, price, stock, description, photo_file_id, ts(now), ts(now)),
+        ).fetchone()
+        product = self.product(int(row[0]))
         assert product is not None
         return product
 
     def product(self, product_id: int) -> Product | None:
-        row = self.conn.execute(
-            f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE id = ? AND deleted = 0",
-            (product_id,),
+        row = self._run(
+            f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE shop_id = ? AND id = ? AND deleted = 0",
+            (self.shop_id, product_id),
         ).fetchone()
         return _product(row) if row else None
 
     def products(self, *, include_hidden: bool = False) -> list[Product]:
         where = "deleted = 0" if include_hidden else "deleted = 0 AND visible = 1"
-        rows = self.conn.execute(
-            f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE {where} ORDER BY id"
+        rows = self._run(
+            f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE shop_id = ? AND {where} ORDER BY id",
+            (self.shop_id,),
         ).fetchall()
         return [_product(row) for row in rows]
 
@@ -180,28 +216,29 @@ class Tx:
             raise ValueError(f"not editable: {sorted(unknown)}")
         if fields:
             assignments = ", ".join(f"{name} = ?" for name in fields)
-            self.conn.execute(
-                f"UPDATE products SET {assignments}, updated_at = ? WHERE id = ? AND deleted = 0",
-                (*fields.values(), ts(now), product_id),
+            self._run(
+                f"UPDATE products SET {assignments}, updated_at = ?"
+                " WHERE shop_id = ? AND id = ? AND deleted = 0",
+                (*(_flag(v) for v in fields.values()), ts(now), self.shop_id, product_id),
             )
         return self.product(product_id)
 
     def delete_product(self, product_id: int, now: datetime) -> bool:
         """Soft delete: past orders keep pointing at the product."""
-        cursor = self.conn.execute(
+        cursor = self._run(
             "UPDATE products SET deleted = 1, visible = 0, updated_at = ?"
-            " WHERE id = ? AND deleted = 0",
-            (ts(now), product_id),
+            " WHERE shop_id = ? AND id = ? AND deleted = 0",
+            (ts(now), self.shop_id, product_id),
         )
         return cursor.rowcount == 1
 
     # --- customers -----------------------------------------------------------------------
 
     def customer(self, user_id: int) -> Customer | None:
-        row = self.conn.execute(
+        row = self._run(
             "SELECT user_id, chat_id, name, phone, email, language, address FROM customers"
-            " WHERE user_id = ?",
-            (user_id,),
+            " WHERE shop_id = ? AND user_id = ?",
+            (self.shop_id, user_id),
         ).fetchone()
         return _customer(row) if row else None
 
@@ -218,14 +255,17 @@ class Tx:
         address: str | None = None,
     ) -> Customer:
         """Insert or update; ``None`` leaves a field as it was."""
-        self.conn.execute(
-            "INSERT INTO customers (user_id, chat_id, name, phone, email, language, address,"
-            " created_at, updated_at) VALUES (?, ?, COALESCE(?, ''), ?, ?, COALESCE(?, 'id'), ?,"
-            " ?, ?) ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id,"
-            " name = COALESCE(?, name), phone = COALESCE(?, phone), email = COALESCE(?, email),"
-            " language = COALESCE(?, language), address = COALESCE(?, address),"
+        self._run(
+            "INSERT INTO customers (shop_id, user_id, chat_id, name, phone, email, language,"
+            " address, created_at, updated_at) VALUES (?, ?, ?, COALESCE(?, ''), ?, ?,"
+            " COALESCE(?, 'id'), ?, ?, ?) ON CONFLICT (shop_id, user_id) DO UPDATE SET"
+            " chat_id = excluded.chat_id,"
+            " name = COALESCE(?, customers.name), phone = COALESCE(?, customers.phone),"
+            " email = COALESCE(?, customers.email), language = COALESCE(?, customers.language),"
+            " address = COALESCE(?, customers.address),"
             " updated_at = excluded.updated_at",
             (
+                self.shop_id,
                 user_id,
                 chat_id,
                 name,
@@ -262,12 +302,13 @@ class Tx:
             if pending >= pending_limit.limit:
                 raise TooManyPending(order.customer_id, pending)
         self.save_customer(order.customer_id, order.chat_id, order.created_at)
-        self.conn.execute(
-            "INSERT INTO orders (id, customer_id, chat_id, status, subtotal, delivery_fee,"
-            " gross_amount, fulfilment, address, latitude, longitude, note, customer_name,"
-            " customer_phone, customer_email, language, expires_at, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._run(
+            "INSERT INTO orders (shop_id, id, customer_id, chat_id, status, subtotal,"
+            " delivery_fee, gross_amount, fulfilment, address, latitude, longitude, note,"
+            " customer_name, customer_phone, customer_email, language, expires_at, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                self.shop_id,
                 order.id,
                 order.customer_id,
                 order.chat_id,
@@ -290,10 +331,18 @@ class Tx:
             ),
         )
         for line, item in enumerate(order.items, start=1):
-            self.conn.execute(
-                "INSERT INTO order_items (order_id, line, product_id, name, price, quantity)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (order.id, line, item.product_id, item.name, item.price, item.quantity),
+            self._run(
+                "INSERT INTO order_items (shop_id, order_id, line, product_id, name, price,"
+                " quantity) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.shop_id,
+                    order.id,
+                    line,
+                    item.product_id,
+                    item.name,
+                    item.price,
+                    item.quantity,
+                ),
             )
             if item.product_id is not None:
                 self._reserve(item)
@@ -303,45 +352,46 @@ class Tx:
         return created
 
     def _reserve(self, item: OrderItem) -> None:
-        cursor = self.conn.execute(
+        cursor = self._run(
             "UPDATE products SET stock = CASE WHEN stock IS NULL THEN NULL ELSE stock - ? END"
-            " WHERE id = ? AND deleted = 0 AND visible = 1 AND (stock IS NULL OR stock >= ?)",
-            (item.quantity, item.product_id, item.quantity),
+            " WHERE shop_id = ? AND id = ? AND deleted = 0 AND visible = 1"
+            " AND (stock IS NULL OR stock >= ?)",
+            (item.quantity, self.shop_id, item.product_id, item.quantity),
         )
         if cursor.rowcount != 1:
             raise OutOfStock(item.product_id or 0, item.name)
 
     def release_stock(self, order_id: str) -> None:
         """Give an order's reserved units back (expire, cancel, reversal, failed charge)."""
-        self.conn.execute(
+        self._run(
             "UPDATE products SET stock = stock + (SELECT COALESCE(SUM(quantity), 0)"
-            " FROM order_items WHERE order_items.order_id = ? AND"
+            " FROM order_items WHERE order_items.shop_id = ? AND order_items.order_id = ? AND"
             " order_items.product_id = products.id)"
-            " WHERE stock IS NOT NULL AND id IN"
-            " (SELECT product_id FROM order_items WHERE order_id = ?)",
-            (order_id, order_id),
+            " WHERE shop_id = ? AND stock IS NOT NULL AND id IN"
+            " (SELECT product_id FROM order_items WHERE shop_id = ? AND order_id = ?)",
+            (self.shop_id, order_id, self.shop_id, self.shop_id, order_id),
         )
 
     def order(self, order_id: str, *, details: bool = True) -> Order | None:
         """One order; ``details=False`` leaves out its lines and charge (one query, not three)."""
-        row = self.conn.execute(
-            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?",
-            (order_id,),
+        row = self._run(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE shop_id = ? AND id = ?",
+            (self.shop_id, order_id),
         ).fetchone()
         if row is None:
             return None
         return self._order(row, with_details=details)
 
-    def _order(self, row: sqlite3.Row, *, with_details: bool = True) -> Order:
+    def _order(self, row: Any, *, with_details: bool = True) -> Order:
         items: tuple[OrderItem, ...] = ()
         charge = None
         if with_details:
             items = tuple(
                 OrderItem(r["product_id"], r["name"], r["price"], r["quantity"])
-                for r in self.conn.execute(
+                for r in self._run(
                     "SELECT product_id, name, price, quantity FROM order_items"
-                    " WHERE order_id = ? ORDER BY line",
-                    (row["id"],),
+                    " WHERE shop_id = ? AND order_id = ? ORDER BY line",
+                    (self.shop_id, row["id"]),
                 )
             )
             charge = self.charge(row["id"])
@@ -386,7 +436,7 @@ class Tx:
     ) -> list[Order]:
         where, params = self._order_filter(customer_id, statuses, since, until)
         direction = "DESC" if newest_first else "ASC"
-        rows = self.conn.execute(
+        rows = self._run(
             f"SELECT {_ORDER_COLUMNS} FROM orders {where}"
             f" ORDER BY created_at {direction}, id {direction} LIMIT ? OFFSET ?",
             (*params, limit, offset),
@@ -402,18 +452,18 @@ class Tx:
         until: datetime | None = None,
     ) -> int:
         where, params = self._order_filter(customer_id, statuses, since, until)
-        row = self.conn.execute(f"SELECT COUNT(*) FROM orders {where}", params).fetchone()
+        row = self._run(f"SELECT COUNT(*) FROM orders {where}", params).fetchone()
         return int(row[0])
 
-    @staticmethod
     def _order_filter(
+        self,
         customer_id: int | None,
         statuses: Sequence[str] | None,
         since: datetime | None,
         until: datetime | None,
     ) -> tuple[str, tuple[object, ...]]:
-        clauses: list[str] = []
-        params: list[object] = []
+        clauses: list[str] = ["shop_id = ?"]
+        params: list[object] = [self.shop_id]
         if customer_id is not None:
             clauses.append("customer_id = ?")
             params.append(customer_id)
@@ -426,7 +476,7 @@ class Tx:
         if until is not None:
             clauses.append("created_at < ?")
             params.append(ts(until))
-        return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+        return "WHERE " + " AND ".join(clauses), tuple(params)
 
     def set_order_status(
         self,
@@ -442,10 +492,10 @@ class Tx:
         if unknown:
             raise ValueError(f"unknown timestamps: {sorted(unknown)}")
         assignments = "".join(f", {name} = ?" for name in stamps)
-        cursor = self.conn.execute(
+        cursor = self._run(
             f"UPDATE orders SET status = ?, updated_at = ?{assignments}"
-            " WHERE id = ? AND status = ?",
-            (new, ts(now), *(ts(v) for v in stamps.values()), order_id, expected),
+            " WHERE shop_id = ? AND id = ? AND status = ?",
+            (new, ts(now), *(ts(v) for v in stamps.values()), self.shop_id, order_id, expected),
         )
         if cursor.rowcount != 1:
             return False
@@ -457,25 +507,25 @@ class Tx:
         if unknown or not stamps:
             raise ValueError(f"unknown timestamps: {sorted(unknown)}")
         assignments = ", ".join(f"{name} = ?" for name in stamps)
-        self.conn.execute(
-            f"UPDATE orders SET {assignments} WHERE id = ?",
-            (*(ts(v) for v in stamps.values()), order_id),
+        self._run(
+            f"UPDATE orders SET {assignments} WHERE shop_id = ? AND id = ?",
+            (*(ts(v) for v in stamps.values()), self.shop_id, order_id),
         )
 
     def add_history(
         self, order_id: str, from_status: str | None, to_status: str, reason: str, at: datetime
     ) -> None:
-        self.conn.execute(
-            "INSERT INTO order_history (order_id, from_status, to_status, reason, at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (order_id, from_status, to_status, reason, ts(at)),
+        self._run(
+            "INSERT INTO order_history (shop_id, order_id, from_status, to_status, reason, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (self.shop_id, order_id, from_status, to_status, reason, ts(at)),
         )
 
     def history(self, order_id: str) -> list[HistoryEntry]:
-        rows = self.conn.execute(
-            "SELECT from_status, to_status, reason, at FROM order_history WHERE order_id = ?"
-            " ORDER BY id",
-            (order_id,),
+        rows = self._run(
+            "SELECT from_status, to_status, reason, at FROM order_history"
+            " WHERE shop_id = ? AND order_id = ? ORDER BY id",
+            (self.shop_id, order_id),
         ).fetchall()
         return [
             HistoryEntry(r["from_status"], r["to_status"], r["reason"], _req_dt(r["at"]))
@@ -491,12 +541,12 @@ class Tx:
     ) -> list[Order]:
         """Pending orders past their expiry (plus grace) or not heard of for a while."""
         marks = ", ".join("?" for _ in pending_statuses)
-        rows = self.conn.execute(
-            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE status IN ({marks})"
+        rows = self._run(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE shop_id = ? AND status IN ({marks})"
             " AND ((expires_at IS NOT NULL AND expires_at < ?)"
             " OR COALESCE(last_checked_at, created_at) < ?)"
             " ORDER BY COALESCE(last_checked_at, created_at) LIMIT ?",
-            (*pending_statuses, ts(expired_before), ts(quiet_since), limit),
+            (self.shop_id, *pending_statuses, ts(expired_before), ts(quiet_since), limit),
         ).fetchall()
         return [self._order(row) for row in rows]
 
@@ -504,20 +554,21 @@ class Tx:
         """(id, created_at, last_checked_at) of every order in ``statuses``, least recently
         checked first: what the status poller needs to choose whom to ask, in one query."""
         marks = ", ".join("?" for _ in statuses)
-        rows = self.conn.execute(
-            f"SELECT id, created_at, last_checked_at FROM orders WHERE status IN ({marks})"
+        rows = self._run(
+            "SELECT id, created_at, last_checked_at FROM orders"
+            f" WHERE shop_id = ? AND status IN ({marks})"
             " ORDER BY COALESCE(last_checked_at, created_at), id",
-            tuple(statuses),
+            (self.shop_id, *statuses),
         ).fetchall()
         return [(r["id"], _req_dt(r["created_at"]), _dt(r["last_checked_at"])) for r in rows]
 
     def paid_orders_awaiting_seller(self, status: str, paid_before: datetime) -> list[Order]:
         """Paid orders whose reversal window has passed and whose seller was not told yet."""
-        rows = self.conn.execute(
-            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE status = ?"
+        rows = self._run(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE shop_id = ? AND status = ?"
             " AND seller_notified_at IS NULL AND paid_at IS NOT NULL AND paid_at <= ?"
             " ORDER BY paid_at",
-            (status, ts(paid_before)),
+            (self.shop_id, status, ts(paid_before)),
         ).fetchall()
         return [self._order(row) for row in rows]
 
@@ -533,11 +584,12 @@ class Tx:
         now: datetime,
         store: str = "indomaret",
     ) -> None:
-        self.conn.execute(
-            "INSERT INTO charges (order_id, transaction_id, payment_code, store, expires_at,"
-            " raw_response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (order_id) DO NOTHING",
+        self._run(
+            "INSERT INTO charges (shop_id, order_id, transaction_id, payment_code, store,"
+            " expires_at, raw_response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (shop_id, order_id) DO NOTHING",
             (
+                self.shop_id,
                 order_id,
                 transaction_id,
                 payment_code,
@@ -548,15 +600,16 @@ class Tx:
             ),
         )
         if expires_at is not None:
-            self.conn.execute(
-                "UPDATE orders SET expires_at = ? WHERE id = ?", (ts(expires_at), order_id)
+            self._run(
+                "UPDATE orders SET expires_at = ? WHERE shop_id = ? AND id = ?",
+                (ts(expires_at), self.shop_id, order_id),
             )
 
     def charge(self, order_id: str) -> Charge | None:
-        row = self.conn.execute(
+        row = self._run(
             "SELECT transaction_id, payment_code, store, expires_at, created_at FROM charges"
-            " WHERE order_id = ?",
-            (order_id,),
+            " WHERE shop_id = ? AND order_id = ?",
+            (self.shop_id, order_id),
         ).fetchone()
         if row is None:
             return None
@@ -584,11 +637,12 @@ class Tx:
         raw: str,
         now: datetime,
     ) -> int:
-        cursor = self.conn.execute(
-            "INSERT INTO payment_events (order_id, source, transaction_status, status_code,"
-            " gross_amount, verified, applied, outcome, raw, received_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        row = self._run(
+            "INSERT INTO payment_events (shop_id, order_id, source, transaction_status,"
+            " status_code, gross_amount, verified, applied, outcome, raw, received_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
+                self.shop_id,
                 order_id,
                 source,
                 transaction_status,
@@ -600,15 +654,16 @@ class Tx:
                 raw,
                 ts(now),
             ),
-        )
-        return int(cursor.lastrowid or 0)
+        ).fetchone()
+        return int(row[0])
 
     def prune_unverified_events(self, keep: int) -> None:
         """Drop all but the latest ``keep`` unverified payment events (anyone can send them)."""
-        self.conn.execute(
-            "DELETE FROM payment_events WHERE verified = 0 AND id <= ("
-            "SELECT id FROM payment_events WHERE verified = 0 ORDER BY id DESC LIMIT 1 OFFSET ?)",
-            (keep,),
+        self._run(
+            "DELETE FROM payment_events WHERE shop_id = ? AND verified = 0 AND id <= ("
+            "SELECT id FROM payment_events WHERE shop_id = ? AND verified = 0"
+            " ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            (self.shop_id, self.shop_id, keep),
         )
 
     def payment_events(
@@ -618,15 +673,15 @@ class Tx:
         sent (what a seller is shown)."""
         sql = (
             "SELECT id, order_id, source, transaction_status, verified, applied, outcome,"
-            " received_at FROM payment_events WHERE 1 = 1"
+            " received_at FROM payment_events WHERE shop_id = ?"
         )
-        params: tuple[object, ...] = ()
+        params: tuple[object, ...] = (self.shop_id,)
         if order_id is not None:
             sql += " AND order_id = ?"
-            params = (order_id,)
+            params = (self.shop_id, order_id)
         if verified_only:
             sql += " AND verified = 1"
-        rows = self.conn.execute(sql + " ORDER BY id", params).fetchall()
+        rows = self._run(sql + " ORDER BY id", params).fetchall()
         return [
             PaymentEvent(
                 r["id"],
@@ -652,10 +707,12 @@ class Tx:
         dedupe_key: str | None = None,
     ) -> bool:
         """Queue one Bot API call; a repeated ``dedupe_key`` is ignored (False)."""
-        cursor = self.conn.execute(
-            "INSERT INTO outbox (chat_id, dedupe_key, method, payload, created_at,"
-            " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        cursor = self._run(
+            "INSERT INTO outbox (shop_id, chat_id, dedupe_key, method, payload, created_at,"
+            " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (shop_id, dedupe_key) DO NOTHING",
             (
+                self.shop_id,
                 chat_id,
                 dedupe_key,
                 method,
@@ -672,14 +729,16 @@ class Tx:
         # Walks undelivered rows oldest first and stops at ``limit``: a row is a head when no
         # older undelivered row of its chat exists (both lookups on the partial indexes of
         # migration 3), so the cost follows ``limit``, not the length of the queue.
-        rows = self.conn.execute(
+        rows = self._run(
             "SELECT o.id, o.chat_id, o.method, o.payload, o.attempts, o.next_attempt_at,"
-            " o.dedupe_key FROM outbox o INDEXED BY outbox_pending_by_id"
-            " WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
+            " o.dedupe_key FROM outbox o"
+            f"{self.dialect.index_hint('outbox_pending_by_id')} WHERE o.shop_id = ?"
+            " AND o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
             " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
-            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.shop_id = o.shop_id"
+            " AND p.chat_id = o.chat_id AND p.id < o.id"
             " AND p.sent_at IS NULL AND p.failed_at IS NULL) ORDER BY o.id LIMIT ?",
-            (ts(now), ts(now), limit),
+            (self.shop_id, ts(now), ts(now), limit),
         ).fetchall()
         return [_outbox_message(r) for r in rows]
 
@@ -699,35 +758,43 @@ class Tx:
         """
         marks = ", ".join("?" for _ in exclude_chats)
         skip = f" AND o.chat_id NOT IN ({marks})" if exclude_chats else ""
-        rows = self.conn.execute(
+        rows = self._run(
             "UPDATE outbox SET claimed_until = ? WHERE id IN (SELECT o.id FROM outbox o"
-            " INDEXED BY outbox_pending_by_id"
-            " WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
+            f"{self.dialect.index_hint('outbox_pending_by_id')} WHERE o.shop_id = ?"
+            " AND o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
             " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
             f"{skip}"
-            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.shop_id = o.shop_id"
+            " AND p.chat_id = o.chat_id AND p.id < o.id"
             " AND p.sent_at IS NULL AND p.failed_at IS NULL) ORDER BY o.id LIMIT ?)"
             " RETURNING id, chat_id, method, payload, attempts, next_attempt_at, dedupe_key",
-            (ts(until), ts(now), ts(now), *exclude_chats, limit),
+            (ts(until), self.shop_id, ts(now), ts(now), *exclude_chats, limit),
         ).fetchall()
         return sorted((_outbox_message(r) for r in rows), key=lambda message: message.id)
 
     def release(self, message_id: int) -> None:
         """End a claim without an outcome (the send was cut off at stop): due again at once."""
-        self.conn.execute("UPDATE outbox SET claimed_until = NULL WHERE id = ?", (message_id,))
+        self._run(
+            "UPDATE outbox SET claimed_until = NULL WHERE shop_id = ? AND id = ?",
+            (self.shop_id, message_id),
+        )
 
     def release_claims(self) -> int:
         """Clear every claim: only for a bot holding the instance lock, whose predecessor died
         mid-send (its claims would otherwise hold those rows until they run out)."""
-        cursor = self.conn.execute(
-            "UPDATE outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL"
+        cursor = self._run(
+            "UPDATE outbox SET claimed_until = NULL"
+            " WHERE shop_id = ? AND claimed_until IS NOT NULL",
+            (self.shop_id,),
         )
         return cursor.rowcount
 
     def outbox_messages(self, chat_id: int | None = None) -> list[OutboxMessage]:
         """Every outbox row (of one chat), oldest first, with when it was sent or given up."""
-        where, params = ("WHERE chat_id = ?", (chat_id,)) if chat_id is not None else ("", ())
-        rows = self.conn.execute(
+        where, params = "WHERE shop_id = ?", [self.shop_id]
+        if chat_id is not None:
+            where, params = "WHERE shop_id = ? AND chat_id = ?", [self.shop_id, chat_id]
+        rows = self._run(
             "SELECT id, chat_id, method, payload, attempts, next_attempt_at, dedupe_key,"
             f" sent_at, failed_at FROM outbox {where} ORDER BY id",
             params,
@@ -735,8 +802,10 @@ class Tx:
         return [_outbox_message(r) for r in rows]
 
     def next_outbox_due(self) -> datetime | None:
-        row = self.conn.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        row = self._run(
+            "SELECT MIN(next_attempt_at) FROM outbox"
+            " WHERE shop_id = ? AND sent_at IS NULL AND failed_at IS NULL",
+            (self.shop_id,),
         ).fetchone()
         return _dt(row[0])
 
@@ -748,89 +817,100 @@ class Tx:
         """
         marks = ", ".join("?" for _ in exclude_chats)
         where = f" WHERE o.chat_id NOT IN ({marks})" if exclude_chats else ""
+        due = self.dialect.greatest("o.next_attempt_at", "COALESCE(o.claimed_until, '')")
         # A head claimed by another sender is due when its claim runs out, not before.
-        row = self.conn.execute(
-            "SELECT MIN(MAX(o.next_attempt_at, COALESCE(o.claimed_until, '')))"
-            " FROM outbox o JOIN (SELECT chat_id, MIN(id) AS id"
-            " FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY chat_id) head"
+        row = self._run(
+            f"SELECT MIN({due}) FROM outbox o JOIN (SELECT chat_id, MIN(id) AS id FROM outbox"
+            " WHERE shop_id = ? AND sent_at IS NULL AND failed_at IS NULL GROUP BY chat_id) head"
             f" ON head.id = o.id{where}",
-            tuple(exclude_chats),
+            (self.shop_id, *exclude_chats),
         ).fetchone()
         return _dt(row[0])
 
     def mark_sent(self, message_id: int, now: datetime) -> None:
-        self.conn.execute(
+        self._run(
             "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, claimed_until = NULL"
-            " WHERE id = ?",
-            (ts(now), message_id),
+            " WHERE shop_id = ? AND id = ?",
+            (ts(now), self.shop_id, message_id),
         )
 
     def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
-        self.conn.execute(
+        self._run(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
-            " claimed_until = NULL WHERE id = ?",
-            (ts(next_attempt_at), error[:500], message_id),
+            " claimed_until = NULL WHERE shop_id = ? AND id = ?",
+            (ts(next_attempt_at), error[:500], self.shop_id, message_id),
         )
 
     def mark_failed(self, message_id: int, now: datetime, error: str) -> None:
-        self.conn.execute(
+        self._run(
             "UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ?,"
-            " claimed_until = NULL WHERE id = ?",
-            (ts(now), error[:500], message_id),
+            " claimed_until = NULL WHERE shop_id = ? AND id = ?",
+            (ts(now), error[:500], self.shop_id, message_id),
         )
 
     def outbox_counts(self) -> dict[str, int]:
-        row = self.conn.execute(
-            "SELECT SUM(sent_at IS NOT NULL), SUM(failed_at IS NOT NULL),"
-            " SUM(sent_at IS NULL AND failed_at IS NULL) FROM outbox"
+        row = self._run(
+            "SELECT COUNT(sent_at), COUNT(failed_at),"
+            " SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END)"
+            " FROM outbox WHERE shop_id = ?",
+            (self.shop_id,),
         ).fetchone()
-        return {"sent": row[0] or 0, "failed": row[1] or 0, "pending": row[2] or 0}
+        return {"sent": int(row[0] or 0), "failed": int(row[1] or 0), "pending": int(row[2] or 0)}
 
     # --- admins, alerts, bot state -------------------------------------------------------
 
     def admins(self) -> dict[int, bool]:
         """Admin user ids mapped to whether they are the owner."""
-        rows = self.conn.execute("SELECT user_id, is_owner FROM admins").fetchall()
+        rows = self._run(
+            "SELECT user_id, is_owner FROM admins WHERE shop_id = ?", (self.shop_id,)
+        ).fetchall()
         return {r["user_id"]: bool(r["is_owner"]) for r in rows}
 
     def add_admin(self, user_id: int, now: datetime, *, owner: bool = False) -> bool:
-        cursor = self.conn.execute(
-            "INSERT INTO admins (user_id, is_owner, added_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO NOTHING",
-            (user_id, int(owner), ts(now)),
+        cursor = self._run(
+            "INSERT INTO admins (shop_id, user_id, is_owner, added_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (shop_id, user_id) DO NOTHING",
+            (self.shop_id, user_id, int(owner), ts(now)),
         )
         return cursor.rowcount == 1
 
     def remove_admin(self, user_id: int) -> bool:
-        cursor = self.conn.execute(
-            "DELETE FROM admins WHERE user_id = ? AND is_owner = 0", (user_id,)
+        cursor = self._run(
+            "DELETE FROM admins WHERE shop_id = ? AND user_id = ? AND is_owner = 0",
+            (self.shop_id, user_id),
         )
         return cursor.rowcount == 1
 
     def raise_alert_once(self, key: str, now: datetime) -> bool:
         """True the first time ``key`` is raised, False ever after (until cleared)."""
-        cursor = self.conn.execute(
-            "INSERT INTO alerts (key, raised_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-            (key, ts(now)),
+        cursor = self._run(
+            "INSERT INTO alerts (shop_id, key, raised_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (shop_id, key) DO NOTHING",
+            (self.shop_id, key, ts(now)),
         )
         return cursor.rowcount == 1
 
     def clear_alert(self, key: str) -> None:
-        self.conn.execute("DELETE FROM alerts WHERE key = ?", (key,))
+        self._run("DELETE FROM alerts WHERE shop_id = ? AND key = ?", (self.shop_id, key))
 
     def bot_state(self, kind: str) -> dict[str, str]:
-        rows = self.conn.execute("SELECT key, data FROM bot_state WHERE kind = ?", (kind,))
+        rows = self._run(
+            "SELECT key, data FROM bot_state WHERE shop_id = ? AND kind = ?", (self.shop_id, kind)
+        )
         return {r["key"]: r["data"] for r in rows}
 
     def put_bot_state(self, kind: str, key: str, data: str) -> None:
-        self.conn.execute(
-            "INSERT INTO bot_state (kind, key, data) VALUES (?, ?, ?)"
-            " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-            (kind, key, data),
+        self._run(
+            "INSERT INTO bot_state (shop_id, kind, key, data) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (shop_id, kind, key) DO UPDATE SET data = excluded.data",
+            (self.shop_id, kind, key, data),
         )
 
     def drop_bot_state(self, kind: str, key: str) -> None:
-        self.conn.execute("DELETE FROM bot_state WHERE kind = ? AND key = ?", (kind, key))
+        self._run(
+            "DELETE FROM bot_state WHERE shop_id = ? AND kind = ? AND key = ?",
+            (self.shop_id, kind, key),
+        )
 
     # --- reports -------------------------------------------------------------------------
 
@@ -840,24 +920,23 @@ class Tx:
         """Paid orders by their payment time (WIB days), revenue and best sellers."""
         statuses = tuple(statuses)
         marks = ", ".join("?" for _ in statuses)
-        window = (ts(since), ts(until))
-        base = f"FROM orders WHERE status IN ({marks}) AND paid_at >= ? AND paid_at < ?"
-        count, revenue = self.conn.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(gross_amount), 0) {base}",
-            (*statuses, *window),
+        window = (self.shop_id, *statuses, ts(since), ts(until))
+        base = (
+            f"FROM orders WHERE shop_id = ? AND status IN ({marks})"
+            " AND paid_at >= ? AND paid_at < ?"
+        )
+        count, revenue = self._run(
+            f"SELECT COUNT(*), COALESCE(SUM(gross_amount), 0) {base}", window
         ).fetchone()
-        top_rows = self.conn.execute(
+        top_rows = self._run(
             "SELECT i.name, SUM(i.quantity) AS qty, SUM(i.quantity * i.price) AS rev"
-            " FROM order_items i JOIN orders o ON o.id = i.order_id"
-            f" WHERE o.status IN ({marks}) AND o.paid_at >= ? AND o.paid_at < ?"
+            " FROM order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.id = i.order_id"
+            f" WHERE o.shop_id = ? AND o.status IN ({marks}) AND o.paid_at >= ? AND o.paid_at < ?"
             " GROUP BY i.name ORDER BY rev DESC, qty DESC LIMIT ?",
-            (*statuses, *window, top),
+            (*window, top),
         ).fetchall()
         by_day: dict[str, int] = {}
-        for paid_at, amount in self.conn.execute(
-            f"SELECT paid_at, gross_amount {base}",
-            (*statuses, *window),
-        ):
+        for paid_at, amount in self._run(f"SELECT paid_at, gross_amount {base}", window):
             day = _req_dt(paid_at).astimezone(WIB).date().isoformat()
             by_day[day] = by_day.get(day, 0) + int(amount)
         return SalesReport(

@@ -87,12 +87,12 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
 
     def orphan_item(tx: Tx) -> None:
         tx.conn.execute(
-            "INSERT INTO order_items (order_id, line, name, price, quantity)"
-            " VALUES ('nope', 1, 'x', 1, 1)"
+            "INSERT INTO order_items (shop_id, order_id, line, name, price, quantity)"
+            " VALUES (1, 'nope', 1, 'x', 1, 1)"
         )
 
     try:
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
             await store.run(orphan_item)
     finally:
         await store.close()

@@ -1,21 +1,13 @@
-"""Repository operations: stock reservation, status moves, outbox order, reports."""
+"""Repository operations: stock reservation, status moves, outbox order, reports (both backends:
+the ``store`` fixture of conftest.py)."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from storage import NewOrder, OrderItem, OutOfStock, Store, Tx
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "shop.db")
-    yield store
-    await store.close()
 
 
 def _order(order_id: str, *items: OrderItem, fee: int = 0) -> NewOrder:
