@@ -207,6 +207,11 @@ class Tx:
     def _run(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         return self.conn.execute(self.dialect.sql(sql), params)
 
+    def for_shop(self, shop_id: int) -> Tx:
+        """This same transaction seen as another shop (the directory writes a new shop's first
+        rows, its owner, in the transaction that creates the shop)."""
+        return Tx(self.conn, shop_id, self.dialect)
+
     # --- shop settings -------------------------------------------------------------------
 
     def shop_settings(self) -> dict[str, str]:

@@ -92,13 +92,15 @@ class ShopDirectory:
         midtrans_server_key: str,
         midtrans_environment: Environment,
     ) -> HostedShop:
-        """A new active shop; TokenTaken when another live shop has the same bot token."""
+        """A new active shop whose owner is ``owner_user_id`` (the shop's admins table says so,
+        in the same transaction, as a single-shop owner's claim would); TokenTaken when another
+        live shop has the same bot token."""
         now = self._clock()
         hashed = self.token_hash(bot_token)
 
         def add(tx: Tx) -> ShopRow:
             shop_id = tx.directory_new_shop_id()
-            return tx.directory_add_shop(
+            added = tx.directory_add_shop(
                 ShopRow(
                     id=shop_id,
                     shop_key=shop_key,
@@ -117,6 +119,8 @@ class ShopDirectory:
                     updated_at=now,
                 )
             )
+            tx.for_shop(shop_id).add_admin(owner_user_id, now, owner=True)
+            return added
 
         shop = self._open(await self._store.run(add))
         assert shop is not None

@@ -217,3 +217,13 @@ def _rows_of(dsn: str, shop_id: int) -> dict[str, int]:
             )
             for table in SHOP_DATA_TABLES
         }
+
+
+async def test_the_seller_who_creates_a_shop_is_its_owner_in_that_shop_only(
+    directory: ShopDirectory, pg_store: PostgresStore
+) -> None:
+    shop = await _create(directory)
+    other = await _create(directory, TOKEN_B, "shopkeyB", owner=77)
+
+    assert await pg_store.for_shop(shop.id).run(Tx.admins) == {OWNER: True}
+    assert await pg_store.for_shop(other.id).run(Tx.admins) == {77: True}
