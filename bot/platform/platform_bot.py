@@ -416,6 +416,7 @@ async def replace_token_ask(update: Update, context: Context) -> int:
 async def new_token_pasted(update: Update, context: Context) -> int:
     shop = await _still_own(update, context)
     if shop is None:
+        await _take_secret(update)  # not read, but not left on the screen either
         return ConversationHandler.END
     checked = await _checked_token(update, context, shop_key=shop.shop_key)
     if checked is None:

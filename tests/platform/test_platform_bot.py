@@ -326,3 +326,21 @@ async def test_a_suspended_shops_seller_is_told_through_the_platform_bot(
     await seller.ask("/myshops")
     (card,) = await seller.choose("@kopi_bu_siti_bot")
     assert "stopped by the platform: Telegram refused the token (401)" in card.text
+
+
+async def test_a_token_for_a_shop_deleted_meanwhile_is_not_read_but_still_deleted(
+    platform: Platform,
+) -> None:
+    seller = platform.seller()
+    shop = await platform.new_shop(seller, "kopi_bu_siti_bot")
+    await seller.ask("/myshops")
+    await seller.choose("@kopi_bu_siti_bot")
+    await seller.choose("Replace bot token")
+    assert await platform.directory.delete(shop.id)  # e.g. from another device's /myshops
+    new_bot = platform.telegram.add_bot(username="kopi_baru_bot")
+
+    (gone,) = await seller.ask(new_bot.token)
+
+    assert gone.text == "This shop no longer exists."
+    assert new_bot.calls == [] and new_bot.webhook_url == ""
+    assert _deleted_user_messages(platform.telegram, seller) == 3
