@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -313,10 +314,25 @@ async def pause(update: Update, context: Context) -> None:
 
 
 async def resume(update: Update, context: Context) -> None:
+    """Open a paused shop again; a shop the platform stopped only once Telegram takes its
+    token again (otherwise the seller reads why, and replaces the token)."""
     shop = await _own_shop(update, context)
-    if shop is not None:
-        moved = await _platform(context).directory.resume(shop.id)
-        await _after_move(update, context, shop, moved)
+    if shop is None:
+        return
+    platform = _platform(context)
+    if shop.status == "suspended":
+        checked = await platform.onboarding.check_token(shop.bot_token, token_taken=_its_own)
+        if isinstance(checked, Refusal):
+            lang = user_lang(update)
+            await answer(update, checked.text(lang), alert=True)
+            await show(update, *_card(shop, lang))
+            return
+    await _after_move(update, context, shop, await platform.directory.resume(shop.id))
+
+
+async def _its_own(token_hash: str) -> bool:
+    """A shop's own token is not "taken" when the shop checks it again."""
+    return False
 
 
 async def delete_ask(update: Update, context: Context) -> None:
@@ -524,6 +540,41 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], platform: P
     )
 
 
+class PastedSecretFilter(logging.Filter):
+    """Masks anything shaped like a bot token or a Midtrans key in python-telegram-bot's own
+    DEBUG lines (the updates it fetched and processes carry what a seller pasted, before any
+    handler has read it to add it to the log mask). Set on the loggers that print updates."""
+
+    LOGGERS = ("telegram.ext.ExtBot", "telegram.Bot", "telegram.ext.Application")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: logging reports it as usual
+            return True
+        masked = _PASTED.sub(_mask_pasted, message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+    @classmethod
+    def install(cls) -> None:
+        for name in cls.LOGGERS:
+            logger_ = logging.getLogger(name)
+            if not any(isinstance(f, cls) for f in logger_.filters):
+                logger_.addFilter(cls())
+
+
+_PASTED = re.compile(
+    r"(?<![A-Za-z0-9_-])([0-9]{1,20}):[A-Za-z0-9_-]{20,100}"
+    r"|(?:SB-)?Mid-(?:server|client)-[A-Za-z0-9_-]+"
+)
+
+
+def _mask_pasted(match: re.Match[str]) -> str:
+    return f"{match.group(1)}:***" if match.group(1) else "***"
+
+
 def build_application(
     token: str, platform: PlatformBot, *, base_url: str | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -533,5 +584,6 @@ def build_application(
     if base_url:
         builder = builder.base_url(base_url)
     application = builder.job_queue(None).build()
+    PastedSecretFilter.install()
     register(application, platform)
     return application

@@ -4,6 +4,7 @@ PostgreSQL directory, all over real HTTP."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from telegram.ext import Application
 
+from bot.logging_filter import SecretMask
 from bot.platform.onboarding import Onboarding
 from bot.platform.platform_bot import PlatformBot, build_application, notify_suspended
 from bot.platform.shops import HostedShop, ShopDirectory
@@ -37,6 +39,7 @@ class Platform:
     directory: ShopDirectory
     store: PostgresStore
     application: Application  # type: ignore[type-arg]
+    mask: SecretMask  # the operator's log mask, told each pasted secret by onboarding
 
     def seller(self, user_id: int = SELLER, lang: str = "en") -> FakeUser:
         return self.telegram.user(user_id, first_name="Siti", language_code=lang, started=True)
@@ -59,6 +62,7 @@ async def platform(directory: ShopDirectory, pg_store: PostgresStore) -> AsyncIt
     telegram = TelegramStandin(token=PLATFORM, bot_username="warung_platform_bot")
     sandbox = MidtransSandbox(SANDBOX_KEY, environment="sandbox")
     production = MidtransSandbox(LIVE_KEY, environment="production")
+    mask = SecretMask([PLATFORM])
     async with (
         telegram.serve() as telegram_url,
         serve_app(sandbox.app) as sandbox_url,
@@ -72,6 +76,7 @@ async def platform(directory: ShopDirectory, pg_store: PostgresStore) -> AsyncIt
             hash_token=directory.token_hash,
             midtrans_urls={"sandbox": sandbox_url, "production": production_url},
             platform_bot_id=5000000001,
+            remember_secret=mask.add,
         )
         application = build_application(
             PLATFORM, PlatformBot(onboarding, directory, FakeClock()), base_url=telegram_url
@@ -81,7 +86,7 @@ async def platform(directory: ShopDirectory, pg_store: PostgresStore) -> AsyncIt
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, timeout=1)
         try:
-            yield Platform(telegram, sandbox, directory, pg_store, application)
+            yield Platform(telegram, sandbox, directory, pg_store, application, mask)
         finally:
             await application.updater.stop()
             await application.stop()
@@ -128,6 +133,22 @@ async def test_a_valid_token_and_key_make_a_live_shop_owned_by_the_seller(
     shown = " ".join(m.text for m in telegram.messages(seller))
     assert shop_bot.token not in shown and SANDBOX_KEY not in shown
     assert onboarding_seconds < 5
+
+
+async def test_pasted_secrets_never_reach_a_log_line(
+    platform: Platform, caplog: pytest.LogCaptureFixture
+) -> None:
+    seller = platform.seller()
+    bot = platform.telegram.add_bot(username="kopi_bu_siti_bot")
+    caplog.handler.addFilter(platform.mask)  # as bot.logging_filter.install does
+    with caplog.at_level(logging.DEBUG):
+        await seller.ask("/newshop")
+        await seller.ask(bot.token)
+        await seller.ask(SANDBOX_KEY)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Processing update" in logged  # PTB's DEBUG lines were there, masked
+    assert bot.token.split(":")[1] not in logged and SANDBOX_KEY not in logged
+    assert PLATFORM.split(":")[1] not in logged
 
 
 async def test_indonesian_is_the_default_language(platform: Platform) -> None:
@@ -344,3 +365,31 @@ async def test_a_token_for_a_shop_deleted_meanwhile_is_not_read_but_still_delete
     assert gone.text == "This shop no longer exists."
     assert new_bot.calls == [] and new_bot.webhook_url == ""
     assert _deleted_user_messages(platform.telegram, seller) == 3
+
+
+async def test_a_shop_stopped_for_a_revoked_token_resumes_only_with_a_token_telegram_takes(
+    platform: Platform,
+) -> None:
+    seller = platform.seller()
+    shop = await platform.new_shop(seller, "kopi_bu_siti_bot")
+    shop_bot = platform.telegram.bot_for(shop.bot_token)
+    assert shop_bot is not None
+    shop_bot.revoke()
+    assert await platform.directory.suspend(shop.id, "Telegram refused the token (401)")
+    bot = platform.application.bot
+    assert await notify_suspended(bot, platform.directory, shop, "401", lang="en")
+    told = await platform.telegram.wait_for_message(seller, contains="stopped by the platform")
+
+    query = seller.tap("Resume shop", told)
+    refused = await platform.telegram.wait_for_answer(query)
+    assert str(refused.get("text", "")).startswith("Telegram refused this token")
+    assert (await platform.directory.get(shop.id)).status == "suspended"  # type: ignore[union-attr]
+
+    await seller.choose("Replace bot token", told)
+    (done,) = await seller.ask(shop_bot.token)  # the new token BotFather gave
+    assert done.text == "Your shop is now served by @kopi_bu_siti_bot."
+    query = seller.tap("Resume shop", told)
+    assert (await platform.telegram.wait_for_answer(query)).get("text") == (
+        "@kopi_bu_siti_bot is open again."
+    )
+    assert (await platform.directory.get(shop.id)).active  # type: ignore[union-attr]
