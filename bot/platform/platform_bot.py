@@ -13,7 +13,9 @@ answered and changes nothing).
 
 Use::
 
-    register(application, PlatformBot(onboarding, directory, clock))
+    application = build_application(token, PlatformBot(onboarding, directory, clock))
+    await application.initialize()
+    await set_commands(application)                 # the command menu, id and en
     await notify_suspended(application.bot, directory, shop, reason)   # from the worker
 """
 
@@ -40,6 +42,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app import PerUserUpdateProcessor
 from bot.chat.common import answer, button, pattern, reply, show, user_lang
 from bot.platform.onboarding import (
     CLIENT_KEY_PREFIXES,
@@ -540,6 +543,16 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], platform: P
     )
 
 
+COMMANDS = ("newshop", "myshops", "cancel")
+
+
+async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The command menu sellers see, in Indonesian and (for English clients) English."""
+    for lang, language_code in (("id", None), ("en", "en")):
+        commands = [(name, t(lang, f"platform.command.{name}")) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=language_code)
+
+
 class PastedSecretFilter(logging.Filter):
     """Masks anything shaped like a bot token or a Midtrans key in python-telegram-bot's own
     DEBUG lines (the updates it fetched and processes carry what a seller pasted, before any
@@ -578,12 +591,19 @@ def _mask_pasted(match: re.Match[str]) -> str:
 def build_application(
     token: str, platform: PlatformBot, *, base_url: str | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The platform bot's Application with its handlers (HTML texts, no job queue). The
-    caller starts it and feeds it updates (polling, or the edge's ``/tg/`` path)."""
-    builder = Application.builder().token(token).defaults(Defaults(parse_mode=ParseMode.HTML))
+    """The platform bot's Application with its handlers (HTML texts, no job queue, updates of
+    different sellers concurrently). The caller initializes it, calls ``set_commands``, starts
+    it and feeds it updates (polling, or the edge's ``/tg/`` path)."""
+    builder = (
+        Application.builder()
+        .token(token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .concurrent_updates(PerUserUpdateProcessor())  # one seller's slow check holds no other
+        .job_queue(None)
+    )
     if base_url:
         builder = builder.base_url(base_url)
-    application = builder.job_queue(None).build()
+    application = builder.build()
     PastedSecretFilter.install()
     register(application, platform)
     return application

@@ -15,7 +15,12 @@ from telegram.ext import Application
 
 from bot.logging_filter import SecretMask
 from bot.platform.onboarding import Onboarding
-from bot.platform.platform_bot import PlatformBot, build_application, notify_suspended
+from bot.platform.platform_bot import (
+    PlatformBot,
+    build_application,
+    notify_suspended,
+    set_commands,
+)
 from bot.platform.shops import HostedShop, ShopDirectory
 from devtools.midtrans import MidtransSandbox
 from devtools.telegram import FakeUser, TelegramStandin
@@ -82,6 +87,7 @@ async def platform(directory: ShopDirectory, pg_store: PostgresStore) -> AsyncIt
             PLATFORM, PlatformBot(onboarding, directory, FakeClock()), base_url=telegram_url
         )
         await application.initialize()
+        await set_commands(application)
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, timeout=1)
@@ -393,3 +399,26 @@ async def test_a_shop_stopped_for_a_revoked_token_resumes_only_with_a_token_tele
         "@kopi_bu_siti_bot is open again."
     )
     assert (await platform.directory.get(shop.id)).active  # type: ignore[union-attr]
+
+
+async def test_one_sellers_slow_key_check_holds_no_other_seller(platform: Platform) -> None:
+    slow, other = platform.seller(), platform.seller(OTHER_SELLER)
+    bot = platform.telegram.add_bot(username="kopi_bu_siti_bot")
+    await slow.ask("/newshop")
+    await slow.ask(bot.token)
+    platform.sandbox.add_fault(delay_seconds=3.0)
+    start = len(platform.telegram.calls)
+    slow.send_text(SANDBOX_KEY)
+    await platform.telegram.wait_for_call("deleteMessage", start=start)  # the key is being read
+
+    other.send_text("/newshop")
+    await platform.telegram.wait_for_message(other, contains="Step 1 of 2", timeout=2.5)
+
+    assert platform.sandbox.slow_answers == 0  # the first seller's check was still waiting
+    await platform.telegram.wait_for_message(slow, contains="is live")
+
+
+async def test_the_command_menu_in_both_languages(platform: Platform) -> None:
+    assert [c["command"] for c in platform.telegram.commands()] == ["newshop", "myshops", "cancel"]
+    english = platform.telegram.commands(language_code="en")
+    assert english[0] == {"command": "newshop", "description": "Make a new shop"}

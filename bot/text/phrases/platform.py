@@ -3,6 +3,9 @@ pasted bot token or Midtrans key is refused. HTML; the bot username and a suspen
 escaped by the caller before they are put in."""
 
 ID: dict[str, str] = {
+    "platform.command.newshop": "Buat toko baru",
+    "platform.command.myshops": "Toko Anda",
+    "platform.command.cancel": "Batalkan langkah ini",
     "platform.bot.welcome": (
         "Selamat datang! Di sini Anda membuat toko Telegram sendiri yang menerima pembayaran di "
         "Indomaret lewat Midtrans.\n\n"
@@ -135,6 +138,9 @@ ID: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "platform.command.newshop": "Make a new shop",
+    "platform.command.myshops": "Your shops",
+    "platform.command.cancel": "Stop this step",
     "platform.bot.welcome": (
         "Welcome! Here you make your own Telegram shop that takes payment at Indomaret through "
         "Midtrans.\n\n"
