@@ -13,7 +13,7 @@ answered and changes nothing).
 
 Use::
 
-    application = build_application(token, PlatformBot(onboarding, directory, clock))
+    application = build_application(token, PlatformBot(onboarding, directory))
     await application.initialize()
     await set_commands(application)                 # the command menu, id and en
     await notify_suspended(application.bot, directory, shop, reason)   # from the worker
@@ -54,7 +54,6 @@ from bot.platform.onboarding import (
     Webhook,
 )
 from bot.platform.shops import HostedShop, ShopDirectory, TokenTaken
-from bot.rules.clock import Clock
 from bot.text import callbacks
 from bot.text.formatting import format_wib
 from bot.text.phrases import DEFAULT_LANGUAGE, t
@@ -74,7 +73,6 @@ class PlatformBot:
 
     onboarding: Onboarding
     directory: ShopDirectory
-    clock: Clock
 
 
 def _platform(context: Context) -> PlatformBot:

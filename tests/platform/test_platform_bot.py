@@ -27,7 +27,6 @@ from devtools.telegram import FakeUser, TelegramStandin
 from storage import Tx
 from storage.postgres import PostgresStore
 from tests.support.servers import serve_app
-from tests.support.world import FakeClock
 
 PLATFORM = "5000000001:PLATFORMplatformPLATFORMplatform12345"
 SANDBOX_KEY = "SB-Mid-server-KopiBuSiti_0001"
@@ -84,7 +83,7 @@ async def platform(directory: ShopDirectory, pg_store: PostgresStore) -> AsyncIt
             remember_secret=mask.add,
         )
         application = build_application(
-            PLATFORM, PlatformBot(onboarding, directory, FakeClock()), base_url=telegram_url
+            PLATFORM, PlatformBot(onboarding, directory), base_url=telegram_url
         )
         await application.initialize()
         await set_commands(application)
