@@ -13,7 +13,7 @@ from storage.models import (
     SalesReport,
 )
 from storage.store import Store
-from storage.tx import OutOfStock, PendingLimit, TooManyPending, Tx
+from storage.tx import OutOfStock, PendingLimit, TokenTaken, TooManyPending, Tx
 
 __all__ = [
     "Charge",
@@ -29,6 +29,7 @@ __all__ = [
     "Product",
     "SalesReport",
     "Store",
+    "TokenTaken",
     "TooManyPending",
     "Tx",
 ]

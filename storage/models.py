@@ -153,3 +153,29 @@ class SalesReport:
     revenue: int
     top_products: tuple[tuple[str, int, int], ...]  # name, quantity, revenue
     revenue_by_day: tuple[tuple[str, int], ...] = field(default=())  # ISO date (WIB), revenue
+
+
+SHOP_STATUSES = ("active", "paused", "suspended", "deleted")
+"""A hosted shop's states: only an active shop is served; a deleted one keeps only its row."""
+
+
+@dataclass(frozen=True, repr=False)
+class ShopRow:
+    """A row of the shops directory (platform mode) as stored: its secrets still sealed."""
+
+    id: int
+    shop_key: str
+    owner_user_id: int
+    bot_username: str
+    bot_token_sealed: str | None
+    token_hash: str | None
+    webhook_secret_sealed: str | None
+    midtrans_server_key_sealed: str | None
+    midtrans_environment: str
+    status: str
+    status_reason: str
+    created_at: datetime
+    updated_at: datetime
+
+    def __repr__(self) -> str:
+        return f"ShopRow(id={self.id}, @{self.bot_username}, {self.status})"

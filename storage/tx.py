@@ -29,6 +29,7 @@ from storage.models import (
     PaymentEvent,
     Product,
     SalesReport,
+    ShopRow,
 )
 
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -41,6 +42,10 @@ class OutOfStock(Exception):
         super().__init__(f"product {product_id} ({name}) is out of stock")
         self.product_id = product_id
         self.name = name
+
+
+class TokenTaken(Exception):
+    """Another (not deleted) shop of the directory already has this bot token."""
 
 
 class TooManyPending(Exception):
@@ -119,6 +124,48 @@ def _outbox_message(row: Any) -> OutboxMessage:
     )
 
 
+_SHOP_COLUMNS = (
+    "id, shop_key, owner_user_id, bot_username, bot_token_sealed, token_hash,"
+    " webhook_secret_sealed, midtrans_server_key_sealed, midtrans_environment, status,"
+    " status_reason, created_at, updated_at"
+)
+
+SHOP_DATA_TABLES = (
+    "order_items",
+    "charges",
+    "order_history",
+    "payment_events",
+    "orders",
+    "customers",
+    "products",
+    "outbox",
+    "admins",
+    "bot_state",
+    "alerts",
+    "shop_settings",
+)
+"""Every table holding a shop's data (a ``shop_id`` column), children before parents: what
+``directory_delete_shop`` empties. A test checks it names every such table of the schema."""
+
+
+def _shop_row(row: Any) -> ShopRow:
+    return ShopRow(
+        id=int(row["id"]),
+        shop_key=row["shop_key"],
+        owner_user_id=int(row["owner_user_id"]),
+        bot_username=row["bot_username"],
+        bot_token_sealed=row["bot_token_sealed"],
+        token_hash=row["token_hash"],
+        webhook_secret_sealed=row["webhook_secret_sealed"],
+        midtrans_server_key_sealed=row["midtrans_server_key_sealed"],
+        midtrans_environment=row["midtrans_environment"],
+        status=row["status"],
+        status_reason=row["status_reason"],
+        created_at=_req_dt(row["created_at"]),
+        updated_at=_req_dt(row["updated_at"]),
+    )
+
+
 def _customer(row: Any) -> Customer:
     return Customer(
         user_id=row["user_id"],
@@ -159,6 +206,11 @@ class Tx:
 
     def _run(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         return self.conn.execute(self.dialect.sql(sql), params)
+
+    def for_shop(self, shop_id: int) -> Tx:
+        """This same transaction seen as another shop (the directory writes a new shop's first
+        rows, its owner, in the transaction that creates the shop)."""
+        return Tx(self.conn, shop_id, self.dialect)
 
     # --- shop settings -------------------------------------------------------------------
 
@@ -945,3 +997,139 @@ class Tx:
             top_products=tuple((r[0], int(r[1]), int(r[2])) for r in top_rows),
             revenue_by_day=tuple(sorted(by_day.items())),
         )
+
+    # --- shops directory (platform mode, PostgreSQL only) ---------------------------------
+    # These ``directory_`` methods are not bound to this Tx's shop: they read and write the
+    # directory of every hosted shop (``shops``), whichever shop's view runs them. Secrets come
+    # and go sealed (bot.platform.shops seals and opens them).
+
+    def directory_new_shop_id(self) -> int:
+        """A fresh shop id, never given before (the id is sealed into the shop's secrets, so it
+        is needed before the row is written)."""
+        row = self._run("SELECT nextval(pg_get_serial_sequence('shops', 'id'))").fetchone()
+        return int(row[0])
+
+    def directory_add_shop(self, shop: ShopRow) -> ShopRow:
+        """Insert ``shop`` (its id from ``directory_new_shop_id``); TokenTaken when another
+        shop that is not deleted has the same token hash."""
+        if shop.token_hash is not None and self.directory_shop_by_token_hash(shop.token_hash):
+            raise TokenTaken(shop.bot_username)
+        self._run(
+            f"INSERT INTO shops ({_SHOP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                shop.id,
+                shop.shop_key,
+                shop.owner_user_id,
+                shop.bot_username,
+                shop.bot_token_sealed,
+                shop.token_hash,
+                shop.webhook_secret_sealed,
+                shop.midtrans_server_key_sealed,
+                shop.midtrans_environment,
+                shop.status,
+                shop.status_reason,
+                ts(shop.created_at),
+                ts(shop.updated_at),
+            ),
+        )
+        found = self.directory_shop(shop.id)
+        assert found is not None
+        return found
+
+    def directory_shop(self, shop_id: int) -> ShopRow | None:
+        """The shop with this id, whatever its status (deleted included)."""
+        row = self._run(f"SELECT {_SHOP_COLUMNS} FROM shops WHERE id = ?", (shop_id,)).fetchone()
+        return _shop_row(row) if row else None
+
+    def directory_shop_by_key(self, shop_key: str) -> ShopRow | None:
+        """The shop whose webhook and notification paths carry ``shop_key`` (not deleted)."""
+        row = self._run(
+            f"SELECT {_SHOP_COLUMNS} FROM shops WHERE shop_key = ? AND status <> 'deleted'",
+            (shop_key,),
+        ).fetchone()
+        return _shop_row(row) if row else None
+
+    def directory_shop_by_token_hash(self, token_hash: str) -> ShopRow | None:
+        row = self._run(
+            f"SELECT {_SHOP_COLUMNS} FROM shops WHERE token_hash = ? AND status <> 'deleted'",
+            (token_hash,),
+        ).fetchone()
+        return _shop_row(row) if row else None
+
+    def directory_shops_of_owner(self, owner_user_id: int) -> list[ShopRow]:
+        """The shops a Telegram user owns (not deleted), oldest first."""
+        rows = self._run(
+            f"SELECT {_SHOP_COLUMNS} FROM shops WHERE owner_user_id = ? AND status <> 'deleted'"
+            " ORDER BY id",
+            (owner_user_id,),
+        ).fetchall()
+        return [_shop_row(row) for row in rows]
+
+    def directory_active_shops(self, partition: int, partitions: int) -> list[ShopRow]:
+        """The active shops of one partition: shop id modulo ``partitions`` is ``partition``."""
+        rows = self._run(
+            f"SELECT {_SHOP_COLUMNS} FROM shops WHERE status = 'active' AND id % ? = ? ORDER BY id",
+            (partitions, partition),
+        ).fetchall()
+        return [_shop_row(row) for row in rows]
+
+    def directory_set_status(
+        self,
+        shop_id: int,
+        status: str,
+        now: datetime,
+        *,
+        reason: str = "",
+        from_statuses: Sequence[str],
+    ) -> bool:
+        """Move the shop to ``status`` if it is in one of ``from_statuses``; False otherwise."""
+        marks = ", ".join("?" for _ in from_statuses)
+        cursor = self._run(
+            "UPDATE shops SET status = ?, status_reason = ?, updated_at = ?"
+            f" WHERE id = ? AND status IN ({marks})",
+            (status, reason, ts(now), shop_id, *from_statuses),
+        )
+        return cursor.rowcount == 1
+
+    def directory_replace_secrets(self, shop_id: int, now: datetime, **sealed: str) -> bool:
+        """Replace some of a live shop's sealed fields (``bot_token_sealed``, ``token_hash``,
+        ``webhook_secret_sealed``, ``midtrans_server_key_sealed``) and the plain
+        ``bot_username``/``midtrans_environment`` that go with them. TokenTaken when the new
+        token hash is another shop's. False when the shop is deleted or unknown."""
+        allowed = {
+            "bot_token_sealed",
+            "token_hash",
+            "webhook_secret_sealed",
+            "midtrans_server_key_sealed",
+            "bot_username",
+            "midtrans_environment",
+        }
+        unknown = set(sealed) - allowed
+        if unknown or not sealed:
+            raise ValueError(f"cannot replace {sorted(unknown) or 'nothing'}")
+        if "token_hash" in sealed:
+            other = self.directory_shop_by_token_hash(sealed["token_hash"])
+            if other is not None and other.id != shop_id:
+                raise TokenTaken(other.bot_username)
+        names = sorted(sealed)
+        assignments = ", ".join(f"{name} = ?" for name in names)
+        cursor = self._run(
+            f"UPDATE shops SET {assignments}, updated_at = ? WHERE id = ? AND status <> 'deleted'",
+            (*(sealed[name] for name in names), ts(now), shop_id),
+        )
+        return cursor.rowcount == 1
+
+    def directory_delete_shop(self, shop_id: int, now: datetime) -> bool:
+        """Delete every row of the shop's data in every table, clear its secrets and token
+        hash (the token may join the platform again) and keep its row as ``deleted``."""
+        cursor = self._run(
+            "UPDATE shops SET status = 'deleted', status_reason = '', bot_token_sealed = NULL,"
+            " token_hash = NULL, webhook_secret_sealed = NULL, midtrans_server_key_sealed = NULL,"
+            " updated_at = ? WHERE id = ? AND status <> 'deleted'",
+            (ts(now), shop_id),
+        )
+        if cursor.rowcount != 1:
+            return False
+        for table in SHOP_DATA_TABLES:
+            self._run(f"DELETE FROM {table} WHERE shop_id = ?", (shop_id,))
+        return True

@@ -20,6 +20,7 @@ from bot.config import Settings, load_settings
 from devtools.midtrans import MidtransSandbox
 from devtools.telegram import BotMessage, FakeUser, TelegramStandin
 from storage import Order, Product, Store, Tx
+from tests.support.postgres import pg_server  # noqa: F401  (the session's PostgreSQL)
 from tests.support.servers import serve_app
 from tests.support.world import FakeClock
 

@@ -177,6 +177,15 @@ class Onboarding:
             return _webhook_failed()
         return Webhook(shop_key=shop_key, url=url, secret_token=secret_token)
 
+    async def detach_webhook(self, token: str) -> bool:
+        """Stop Telegram sending this bot's updates to the platform (a deleted shop, or the old
+        bot of a shop whose token was replaced); False when Telegram did not take it (a revoked
+        token: nothing is sent to it any more anyway)."""
+        token = token.strip()
+        self._remember(token)
+        answer = await self._telegram_call(token, "deleteWebhook", {"drop_pending_updates": True})
+        return not isinstance(answer, Refusal)
+
     async def _telegram_call(
         self, token: str, method: str, params: dict[str, Any] | None = None
     ) -> Any:

@@ -47,6 +47,15 @@ ADMIN_CANCEL = "ax"  # ax:<order_id>  asks first
 ADMIN_CANCEL_SURE = "ay"  # ay:<order_id>
 ADMIN_RECHECK = "ar"  # ar:<order_id>  Get Status from Midtrans
 ADMIN_SHOP = "as"  # as:<setting>  toggles on the /shop card
+# the platform bot (platform mode: its own bot, so these never meet a shop's buttons)
+PLATFORM_SHOPS = "ls"  # /myshops again
+PLATFORM_SHOP = "lc"  # lc:<shop_id>  the shop's card
+PLATFORM_PAUSE = "lp"  # lp:<shop_id>
+PLATFORM_RESUME = "lr"  # lr:<shop_id>
+PLATFORM_DELETE = "ld"  # ld:<shop_id>  asks first, naming the shop
+PLATFORM_DELETE_SURE = "lz"  # lz:<shop_id>
+PLATFORM_ROTATE_KEY = "lk"  # lk:<shop_id>  asks for the new Midtrans server key
+PLATFORM_NEW_BOT = "lt"  # lt:<shop_id>  asks for the token of the bot that replaces it
 
 
 def data(*parts: object) -> str:

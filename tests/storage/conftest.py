@@ -1,5 +1,5 @@
 """The storage tests run on both backends: SQLite (a file per test) and PostgreSQL (a throwaway
-server per session, tests/support/postgres.py).
+server per session, ``pg_server`` of tests/support/postgres.py).
 
 PostgreSQL tests skip when the server cannot start on a developer's machine, but never in CI
 (``CI`` set): there they fail with one line saying why. Each PostgreSQL test works in shops no
@@ -9,8 +9,7 @@ other test used, in one database migrated once; tests of migrations make databas
 from __future__ import annotations
 
 import itertools
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,22 +19,10 @@ import pytest
 
 from storage import Store
 from storage.postgres import PostgresStore
-from tests.support.postgres import PgServer, PostgresUnavailable, start_server
+from tests.support.postgres import PgServer
 
 AnyStore = Store | PostgresStore
 _shop_blocks = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    try:
-        server = start_server()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL tests cannot run in CI: {exc}", pytrace=False)
-        pytest.skip(f"PostgreSQL not available: {exc}")
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")

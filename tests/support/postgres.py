@@ -14,10 +14,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import pytest
 
 PORT = 5432  # only names the socket file inside the private directory
 
@@ -98,3 +100,17 @@ def start_server(*, fsync: bool = False) -> PgServer:
             last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise PostgresUnavailable(f"{Path(step[0]).name} failed: {last[0]}")
     return server
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One server for the whole session (tests/conftest.py shares it): skipped on a developer's
+    machine without PostgreSQL, but in CI (``CI`` set) a failure naming why."""
+    try:
+        server = start_server()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests cannot run in CI: {exc}", pytrace=False)
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield server
+    server.stop()
