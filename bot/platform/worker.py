@@ -1,0 +1,403 @@
+"""The platform's worker: serves the hosted shops of the partitions it owns.
+
+Shops are spread over ``partitions`` by shop id (id modulo the count). A worker owns a partition
+while it holds that partition's PostgreSQL session advisory lock, on a connection of its own:
+when the process dies the connection goes and the lock with it, and another worker takes the
+partition at its next tick. Workers take free partitions up to ``max_partitions`` each.
+
+Each tick (``tick`` seconds) the worker asks which active shops of its partitions have updates
+in the inbox or outbox messages due (``Tx.directory_shops_with_work``), builds those it has not
+loaded, drains their inbox in ``update_id`` order and wakes their outbox sender. A loaded shop is
+a lean python-telegram-bot Application (no updater, no job queue) with the single-shop bot's
+handlers (``bot.app.register_handlers``), its own rate limiter, conversation state in the shop's
+store, and one HTTP pool shared by every shop (``SharedRequest``: a shop's shutdown does not
+close it); its outbox sender and a reconciliation pass every ``reconcile_interval`` run while it
+is loaded. A shop idle for ``idle_after`` seconds is evicted; its next update loads it again.
+A shop that is paused, suspended, deleted or changed (rotated key, new token) is evicted or
+reloaded at the next check of the directory.
+
+Each shop works in tasks of its own, so a slow or failing shop delays no other. A shop whose
+token Telegram refuses (401) is suspended with that reason and evicted.
+
+Not yet: the checkout timeout of abandoned checkouts (it needs PTB's job queue), reconciling
+shops that are not loaded, leader housekeeping (webhook health, purges of old inbox rows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken
+from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.request import HTTPXRequest
+
+from bot.app import PerUserUpdateProcessor, register_handlers
+from bot.chat.context import CONTEXT_TYPES
+from bot.chat.seller.common import load_admins
+from bot.messages.outbox import OutboxSender
+from bot.messages.paycode import send_payment_code
+from bot.messages.pushes import SEND_PAYMENT_CODE
+from bot.payments.midtrans import MidtransClient
+from bot.payments.reconcile import reconcile_once
+from bot.payments.service import PaymentService
+from bot.persistence import SQLitePersistence
+from bot.platform.hosting import Hosting, shop_store
+from bot.platform.shops import HostedShop, ShopDirectory
+from bot.rules.clock import WIB, Clock, utc_now
+from bot.shop.services import KEY, Services
+from storage import OutboxMessage, Store, Tx
+from storage.postgres import PostgresStore
+
+logger = logging.getLogger(__name__)
+
+PARTITION_LOCK = 0x5741_5255_4E47_1000
+"""Partition p is owned by whoever holds the session advisory lock PARTITION_LOCK + p."""
+
+REVOKED = "Telegram refused the bot token (401): it was revoked or the bot deleted"
+
+
+class SharedRequest(HTTPXRequest):
+    """One HTTP connection pool for every shop's bot. PTB shuts a bot's request down with the
+    bot; this one ignores that, and only ``close`` (the worker, at its end) closes it."""
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        await super().shutdown()
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    partitions: int = 16
+    max_partitions: int | None = None  # None: as many as are free
+    tick: float = 0.5
+    idle_after: float = 600.0
+    inbox_lease: timedelta = timedelta(seconds=60)
+    batch: int = 50
+    directory_check_every: int = 10  # ticks between two looks at the loaded shops' rows
+    build_retry: float = 30.0  # seconds before a shop that failed to load is tried again
+
+
+class PartitionLocks:
+    """Session advisory locks on a connection of their own (held as long as it lives)."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._conn: psycopg.Connection[Any] | None = None
+        self.owned: set[int] = set()
+
+    async def try_take(self, partition: int) -> bool:
+        conn = self._conn
+        if conn is None:
+            conn = await asyncio.to_thread(self._connect)
+            self._conn = conn
+
+        def take(conn: psycopg.Connection[Any]) -> bool:
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(%s)", (PARTITION_LOCK + partition,)
+            ).fetchone()
+            return bool(row and row[0])
+
+        taken = await asyncio.to_thread(take, conn)
+        if taken:
+            self.owned.add(partition)
+        return taken
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self._dsn, autocommit=True)
+
+    async def close(self) -> None:
+        """Releases every partition (the session ends)."""
+        if self._conn is not None:
+            await asyncio.to_thread(self._conn.close)
+            self._conn = None
+        self.owned.clear()
+
+
+@dataclass
+class ShopBot:
+    """One loaded shop: its Application, services and outbox sender."""
+
+    shop: HostedShop
+    store: Store
+    application: Application[Any, Any, Any, Any, Any, Any]
+    services: Services
+    midtrans: MidtransClient
+    outbox: OutboxSender
+    last_used: float = field(default_factory=time.monotonic)
+    next_reconcile: float = 0.0
+    drain: asyncio.Task[None] | None = None
+    reconcile: asyncio.Task[None] | None = None
+
+    def busy(self) -> bool:
+        return any(task is not None and not task.done() for task in (self.drain, self.reconcile))
+
+
+class PlatformWorker:
+    """Serves the active shops of the partitions it owns (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: PostgresStore,
+        dsn: str,
+        directory: ShopDirectory,
+        hosting: Hosting,
+        *,
+        clock: Clock = utc_now,
+        options: WorkerOptions = WorkerOptions(),
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._hosting = hosting
+        self._clock = clock
+        self.options = options
+        self.locks = PartitionLocks(dsn)
+        self._request = SharedRequest(connection_pool_size=256)
+        self.loaded: dict[int, ShopBot] = {}
+        self._loading: dict[int, asyncio.Task[None]] = {}
+        self._failed_until: dict[int, float] = {}
+        self._revoking: dict[int, asyncio.Task[None]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._ticks = 0
+        self._stopping = False
+
+    # --- life -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._request.initialize()
+        self._task = asyncio.create_task(self._run(), name="platform-worker")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for task in list(self._loading.values()):
+            task.cancel()
+        await asyncio.gather(*self._loading.values(), return_exceptions=True)
+        for shop_id in list(self.loaded):
+            await self._evict(shop_id)
+        await self.locks.close()
+        await self._request.close()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self.tick()
+            except Exception:
+                logger.exception("worker tick failed")
+            await asyncio.sleep(self.options.tick)
+
+    # --- one tick -------------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Take free partitions, start work for shops that have some, evict idle shops."""
+        await self._take_partitions()
+        self._ticks += 1
+        if self._ticks % self.options.directory_check_every == 0:
+            await self._check_directory()
+        now = self._clock()
+        n = self.options.partitions
+        for partition in sorted(self.locks.owned):
+            for shop_id in await self._store.run(Tx.directory_shops_with_work, partition, n, now):
+                self._kick(shop_id)
+        monotonic = time.monotonic()
+        for shop_id, bot in list(self.loaded.items()):
+            if monotonic >= bot.next_reconcile and not bot.busy():
+                bot.next_reconcile = (
+                    monotonic + bot.services.settings.reconcile_interval.total_seconds()
+                )
+                bot.reconcile = asyncio.create_task(self._reconcile(bot))
+            elif not bot.busy() and monotonic - bot.last_used > self.options.idle_after:
+                await self._evict(shop_id)
+
+    async def _take_partitions(self) -> None:
+        limit = self.options.max_partitions or self.options.partitions
+        for partition in range(self.options.partitions):
+            if len(self.locks.owned) >= limit:
+                return
+            if partition not in self.locks.owned and await self.locks.try_take(partition):
+                logger.info("worker owns partition %d of %d", partition, self.options.partitions)
+
+    def _kick(self, shop_id: int) -> None:
+        bot = self.loaded.get(shop_id)
+        if bot is not None:
+            bot.outbox.wake()
+            if bot.drain is None or bot.drain.done():
+                bot.drain = asyncio.create_task(self._drain(bot), name=f"inbox-{shop_id}")
+            return
+        if shop_id in self._loading or time.monotonic() < self._failed_until.get(shop_id, 0):
+            return
+        self._loading[shop_id] = asyncio.create_task(self._load(shop_id), name=f"load-{shop_id}")
+
+    async def _check_directory(self) -> None:
+        """Evict loaded shops that are no longer active, or whose row changed."""
+        for shop_id, bot in list(self.loaded.items()):
+            row = await self._store.run(Tx.directory_shop, shop_id)
+            if row is None or row.status != "active" or row.updated_at != bot.shop.updated_at:
+                await self._evict(shop_id)
+
+    # --- a shop ---------------------------------------------------------------------------
+
+    async def _load(self, shop_id: int) -> None:
+        try:
+            shop = await self._directory.get(shop_id)
+            if shop is None or not shop.active:
+                return
+            try:
+                bot = await self._build(shop)
+            except InvalidToken:
+                await self._revoked(shop.id)
+                return
+            except Exception:
+                logger.exception("shop %d could not be loaded; trying again later", shop_id)
+                self._failed_until[shop_id] = time.monotonic() + self.options.build_retry
+                return
+            self.loaded[shop_id] = bot
+            self._failed_until.pop(shop_id, None)
+            self._kick(shop_id)
+        finally:
+            self._loading.pop(shop_id, None)
+
+    async def _build(self, shop: HostedShop) -> ShopBot:
+        settings = self._hosting.settings_for(shop)
+        store = shop_store(self._store, shop.id)
+        application = (
+            Application.builder()
+            .token(settings.telegram_token.get())
+            .request(self._request)
+            .get_updates_request(self._request)
+            .base_url(settings.telegram_base_url)
+            .base_file_url(settings.telegram_base_file_url)
+            .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=WIB))
+            .rate_limiter(AIORateLimiter(max_retries=2))
+            .persistence(SQLitePersistence(store))
+            .concurrent_updates(PerUserUpdateProcessor())
+            .context_types(CONTEXT_TYPES)
+            .updater(None)
+            .job_queue(None)
+            .build()
+        )
+        register_handlers(application, checkout_timeout=None)
+        application.add_error_handler(self._on_error_of(shop.id))
+        midtrans = MidtransClient(
+            settings.midtrans_server_key.get(), base_url=settings.midtrans_base_url
+        )
+        services: Services | None = None
+
+        async def send_code(message: OutboxMessage) -> None:
+            order = await store.run(Tx.order, str(message.payload["order_id"]))
+            if order is None or order.charge is None or services is None:
+                return
+            await send_payment_code(application.bot, order, (await services.shop()).name)
+
+        outbox = OutboxSender(
+            store, application.bot, self._clock, special={SEND_PAYMENT_CODE: send_code}
+        )
+        payments = PaymentService(
+            store, midtrans, settings, clock=self._clock, wake_outbox=outbox.wake
+        )
+        services = Services(
+            settings=settings,
+            store=store,
+            midtrans=midtrans,
+            payments=payments,
+            clock=self._clock,
+            wake_outbox=outbox.wake,
+        )
+        try:
+            await application.initialize()  # getMe: a revoked token raises InvalidToken here
+            await store.run(Tx.add_admin, shop.owner_user_id, self._clock(), owner=True)
+            application.bot_data[KEY] = services
+            load_admins(application.bot_data, await services.admin_ids())
+            await application.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await application.shutdown()
+            await midtrans.aclose()
+            raise
+        outbox.start()
+        logger.info("shop %d (@%s) loaded", shop.id, shop.bot_username)
+        return ShopBot(shop, store, application, services, midtrans, outbox)
+
+    async def _drain(self, bot: ShopBot) -> None:
+        """Handle the shop's inbox in update_id order, a batch at a time; updates of different
+        chats and users run concurrently, those sharing one in order (PerUserUpdateProcessor)."""
+        application = bot.application
+        while True:
+            batch = await bot.store.run(
+                Tx.inbox_claim, self._clock(), self.options.inbox_lease, self.options.batch
+            )
+            if not batch:
+                return
+            bot.last_used = time.monotonic()
+            tasks = []
+            for _, payload in batch:
+                update = Update.de_json(json.loads(payload), application.bot)
+                tasks.append(
+                    asyncio.create_task(
+                        application.update_processor.process_update(
+                            update, application.process_update(update)
+                        )
+                    )
+                )
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await bot.store.run(Tx.inbox_done, [update_id for update_id, _ in batch], self._clock())
+            bot.last_used = time.monotonic()
+
+    async def _reconcile(self, bot: ShopBot) -> None:
+        try:
+            await reconcile_once(
+                bot.services.payments, bot.store, bot.services.settings, self._clock()
+            )
+        except Exception:
+            logger.exception("reconcile of shop %d failed", bot.shop.id)
+
+    def _on_error_of(self, shop_id: int) -> Callable[[object, Any], Any]:
+        async def on_error(update: object, context: Any) -> None:
+            if isinstance(context.error, InvalidToken) and shop_id not in self._revoking:
+                # A task of its own: eviction cancels the drain this handler runs in.
+                self._revoking[shop_id] = asyncio.create_task(self._revoked(shop_id))
+
+        return on_error
+
+    async def _revoked(self, shop_id: int) -> None:
+        """Telegram refused the shop's token: suspend it (the seller replaces the token)."""
+        logger.warning("shop %d: %s; suspended", shop_id, REVOKED)
+        try:
+            await self._directory.suspend(shop_id, REVOKED)
+            if shop_id in self.loaded:
+                await self._evict(shop_id)
+        finally:
+            self._revoking.pop(shop_id, None)
+
+    async def _evict(self, shop_id: int) -> None:
+        bot = self.loaded.pop(shop_id, None)
+        if bot is None:
+            return
+        current = asyncio.current_task()
+        for task in (bot.drain, bot.reconcile):
+            if task is not None and task is not current and not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        await bot.outbox.stop()
+        with contextlib.suppress(Exception):
+            if bot.application.running:
+                await bot.application.stop()
+            await bot.application.shutdown()
+        await bot.midtrans.aclose()
+        logger.info("shop %d evicted", shop_id)
