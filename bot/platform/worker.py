@@ -3,7 +3,10 @@
 Shops are spread over ``partitions`` by shop id (id modulo the count). A worker owns a partition
 while it holds that partition's PostgreSQL session advisory lock, on a connection of its own:
 when the process dies the connection goes and the lock with it, and another worker takes the
-partition at its next tick. Workers take free partitions up to ``max_partitions`` each.
+partition at its next tick. Every live worker also holds a shared presence lock, so each can
+count the others and own its fair share, ceil(partitions / workers): a worker that starts takes
+free partitions, and one that owns more than its share hands the extra ones over (their shops'
+batches in hand finished first, so each shop's updates stay in order).
 
 Each tick (``tick`` seconds) the worker asks which active shops of its partitions have updates
 in the inbox or outbox messages due (``Tx.directory_shops_with_work``), builds those it has not
@@ -32,7 +35,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -64,6 +67,12 @@ logger = logging.getLogger(__name__)
 PARTITION_LOCK = 0x5741_5255_4E47_1000
 """Partition p is owned by whoever holds the session advisory lock PARTITION_LOCK + p."""
 
+WORKER_PRESENCE = PARTITION_LOCK - 1
+"""Held shared by every live worker: their count decides each one's share of partitions."""
+
+INBOX_KEEP = timedelta(days=1)
+"""Handled updates are kept this long: a retry of Telegram's within it is still absorbed."""
+
 REVOKED = "Telegram refused the bot token (401): it was revoked or the bot deleted"
 
 
@@ -91,32 +100,55 @@ class WorkerOptions:
 
 
 class PartitionLocks:
-    """Session advisory locks on a connection of their own (held as long as it lives)."""
+    """Session advisory locks on a connection of their own (held as long as it lives): one
+    shared presence lock per worker (so workers can count each other) and one exclusive lock
+    per owned partition."""
 
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
         self._conn: psycopg.Connection[Any] | None = None
         self.owned: set[int] = set()
 
-    async def try_take(self, partition: int) -> bool:
+    async def _call(self, sql: str, *params: int) -> Any:
         conn = self._conn
         if conn is None:
             conn = await asyncio.to_thread(self._connect)
             self._conn = conn
 
-        def take(conn: psycopg.Connection[Any]) -> bool:
-            row = conn.execute(
-                "SELECT pg_try_advisory_lock(%s)", (PARTITION_LOCK + partition,)
-            ).fetchone()
-            return bool(row and row[0])
+        def run(conn: psycopg.Connection[Any]) -> Any:
+            row = conn.execute(sql, params).fetchone()
+            return row[0] if row else None
 
-        taken = await asyncio.to_thread(take, conn)
+        return await asyncio.to_thread(run, conn)
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self._dsn, autocommit=True)
+        conn.execute("SELECT pg_advisory_lock_shared(%s)", (WORKER_PRESENCE,))
+        return conn
+
+    async def try_take(self, partition: int) -> bool:
+        taken = bool(
+            await self._call("SELECT pg_try_advisory_lock(%s)", PARTITION_LOCK + partition)
+        )
         if taken:
             self.owned.add(partition)
         return taken
 
-    def _connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self._dsn, autocommit=True)
+    async def release(self, partition: int) -> None:
+        """Give the partition up (its shops must be evicted first)."""
+        await self._call("SELECT pg_advisory_unlock(%s)", PARTITION_LOCK + partition)
+        self.owned.discard(partition)
+
+    async def live_workers(self) -> int:
+        """Workers of this database whose presence lock is held (this one included)."""
+        count = await self._call(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
+            WORKER_PRESENCE >> 32,
+            WORKER_PRESENCE & 0xFFFF_FFFF,
+        )
+        return max(1, int(count or 0))
 
     async def close(self) -> None:
         """Releases every partition (the session ends)."""
@@ -225,12 +257,22 @@ class PlatformWorker:
                 await self._evict(shop_id)
 
     async def _take_partitions(self) -> None:
-        limit = self.options.max_partitions or self.options.partitions
-        for partition in range(self.options.partitions):
+        """Own a fair share of the partitions: ceil(partitions / live workers), at most
+        ``max_partitions``. Free ones are taken; past the share (another worker started), the
+        highest are handed back once their shops are evicted, and the newcomer takes them."""
+        n = self.options.partitions
+        share = -(-n // await self.locks.live_workers())
+        limit = min(share, self.options.max_partitions or n)
+        for partition in range(n):
             if len(self.locks.owned) >= limit:
-                return
+                break
             if partition not in self.locks.owned and await self.locks.try_take(partition):
-                logger.info("worker owns partition %d of %d", partition, self.options.partitions)
+                logger.info("worker owns partition %d of %d", partition, n)
+        for partition in sorted(self.locks.owned, reverse=True)[: len(self.locks.owned) - limit]:
+            for shop_id in [i for i in self.loaded if i % n == partition]:
+                await self._evict(shop_id)
+            await self.locks.release(partition)
+            logger.info("worker hands partition %d of %d over", partition, n)
 
     def _kick(self, shop_id: int) -> None:
         bot = self.loaded.get(shop_id)
@@ -244,10 +286,16 @@ class PlatformWorker:
         self._loading[shop_id] = asyncio.create_task(self._load(shop_id), name=f"load-{shop_id}")
 
     async def _check_directory(self) -> None:
-        """Evict loaded shops that are no longer active, or whose row changed."""
+        """Evict loaded shops that are no longer active, or whose row changed (one query per
+        owned partition; the rows' secrets stay sealed)."""
+        current: dict[int, datetime] = {}
+        for partition in sorted(self.locks.owned):
+            rows = await self._store.run(
+                Tx.directory_active_shops, partition, self.options.partitions
+            )
+            current.update((row.id, row.updated_at) for row in rows)
         for shop_id, bot in list(self.loaded.items()):
-            row = await self._store.run(Tx.directory_shop, shop_id)
-            if row is None or row.status != "active" or row.updated_at != bot.shop.updated_at:
+            if current.get(shop_id) != bot.shop.updated_at:
                 await self._evict(shop_id)
 
     # --- a shop ---------------------------------------------------------------------------
@@ -337,7 +385,7 @@ class PlatformWorker:
         """Handle the shop's inbox in update_id order, a batch at a time; updates of different
         chats and users run concurrently, those sharing one in order (PerUserUpdateProcessor)."""
         application = bot.application
-        while True:
+        while self.loaded.get(bot.shop.id) is bot:  # an evicted shop finishes its batch only
             batch = await bot.store.run(
                 Tx.inbox_claim, self._clock(), self.options.inbox_lease, self.options.batch
             )
@@ -360,6 +408,7 @@ class PlatformWorker:
 
     async def _reconcile(self, bot: ShopBot) -> None:
         try:
+            await bot.store.run(Tx.inbox_purge, self._clock() - INBOX_KEEP)
             await reconcile_once(
                 bot.services.payments, bot.store, bot.services.settings, self._clock()
             )
@@ -384,11 +433,17 @@ class PlatformWorker:
         finally:
             self._revoking.pop(shop_id, None)
 
-    async def _evict(self, shop_id: int) -> None:
+    async def _evict(self, shop_id: int, grace: float = 10.0) -> None:
+        """Stop serving the shop: the batch of updates in hand is finished first (within
+        ``grace`` seconds; past it, cancelled, and its updates wait out their lease), so the
+        next worker to serve the shop continues in order."""
         bot = self.loaded.pop(shop_id, None)
         if bot is None:
             return
         current = asyncio.current_task()
+        if bot.drain is not None and bot.drain is not current and not bot.drain.done():
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(bot.drain), grace)
         for task in (bot.drain, bot.reconcile):
             if task is not None and task is not current and not task.done():
                 task.cancel()

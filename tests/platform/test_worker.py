@@ -4,7 +4,7 @@ sandbox (a merchant per shop) -> the edge -> the shop's ledger -> its outbox -> 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -44,6 +44,7 @@ class Platform:
     directory: ShopDirectory
     relay: WebhookRelay
     shops: dict[str, Hosted]
+    new_worker: Callable[[], PlatformWorker]
 
 
 @pytest.fixture
@@ -96,18 +97,19 @@ async def platform(
             await store.run(Tx.add_product, "Kopi Susu", 18_000, None, datetime.now(UTC))
             relay.add(bots[name], shop.shop_key, f"secret-{name}")
             shops[name] = Hosted(shop, bots[name], merchants[name], store)
-        worker = PlatformWorker(
-            pg_store,
-            pg_database,
-            directory,
-            hosting,
-            clock=clock,
-            options=WorkerOptions(partitions=4, tick=0.05),
-        )
+
+        def new_worker() -> PlatformWorker:
+            # Two partitions: shop A (id 2) is in partition 0, shop B (id 3) in partition 1.
+            options = WorkerOptions(partitions=2, tick=0.05)
+            return PlatformWorker(
+                pg_store, pg_database, directory, hosting, clock=clock, options=options
+            )
+
+        worker = new_worker()
         await worker.start()
         try:
             async with relay.running():
-                yield Platform(telegram, worker, directory, relay, shops)
+                yield Platform(telegram, worker, directory, relay, shops, new_worker)
         finally:
             await worker.stop()
             await payments.close()
@@ -189,6 +191,36 @@ async def test_a_revoked_token_suspends_only_its_shop(platform: Platform) -> Non
     suspended = await platform.directory.get(a.shop.id)
     assert suspended is not None and suspended.status == "suspended"
     assert "401" in suspended.status_reason
+
+
+async def test_a_second_worker_takes_half_the_shops_and_gives_them_back_when_it_dies(
+    platform: Platform,
+) -> None:
+    a, b = platform.shops["A"], platform.shops["B"]
+    first = platform.worker
+    budi_a = a.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+    budi_b = b.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+    assert await budi_a.ask("/start") and await budi_b.ask("/start")
+    assert sorted(first.loaded) == [a.shop.id, b.shop.id]
+
+    second = platform.new_worker()
+    await second.start()
+    try:
+        await wait_until(
+            lambda: first.locks.owned == {0} and second.locks.owned == {1}, 10, "a partition each"
+        )
+        order_b = await checkout(b, budi_b, "1 kopi susu")  # served by the second worker
+        assert b.shop.id in second.loaded and b.shop.id not in first.loaded
+        assert await budi_a.ask("/start")  # A stays with the first worker
+        assert list(first.loaded) == [a.shop.id]
+    finally:
+        await second.stop()  # its session ends: partition 1 is free again
+
+    await wait_until(lambda: first.locks.owned == {0, 1}, 10, "the partition back")
+    await b.merchant.trigger(order_b.id, "settle")
+    paid = await b.bot.wait_for_message(budi_b, contains="Pembayaran diterima", timeout=10)
+    assert order_b.id in paid.text
+    assert b.shop.id in first.loaded
 
 
 async def test_a_partition_has_one_owner_until_that_owner_is_gone(pg_database: str) -> None:
