@@ -13,7 +13,8 @@ fails B's signature check (401). The ledger's pushes go to the shop's outbox, wh
 sends. ``GET /healthz``: the database answers.
 
 Body limits, parsing, the secret check and the answers are the single-shop listener's
-(``bot.listener``). Nothing here logs a body or a secret.
+(``bot.listener``). Nothing here logs a body, a secret or a shop key (log lines name the shop by
+its id).
 """
 
 from __future__ import annotations
@@ -80,10 +81,10 @@ class EdgeApp:
             return
         shop = await self._directory.by_key(parts[1]) if parts[1] else None
         if shop is None:
-            log_refused(scope, 404, "no such shop")
+            log_refused(_without_key(scope, parts, "unknown shop"), 404, "no such shop")
             await send_answer(send, 404, "not_found")
             return
-        await route(shop, scope, receive, send)
+        await route(shop, _without_key(scope, parts, f"shop {shop.id}"), receive, send)
 
     async def _telegram(self, shop: HostedShop, scope: Scope, receive: Receive, send: Send) -> None:
         if not secret_token_matches(scope, shop.webhook_secret):
@@ -113,6 +114,12 @@ class EdgeApp:
         entry = await self._payments.for_shop(shop)
         endpoint = NotificationEndpoint(entry.payments, body_timeout=self._body_timeout)
         await endpoint(scope, receive, send)
+
+
+def _without_key(scope: Scope, parts: list[str], name: str) -> Scope:
+    """The request as log lines show it: the shop key (a routing secret) replaced by a name."""
+    shown = "/".join(f"<{name}>" if i == 1 else part for i, part in enumerate(parts))
+    return {**scope, "path": "/" + shown}
 
 
 def _compact(update: dict[str, Any]) -> str:

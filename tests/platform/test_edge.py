@@ -5,6 +5,7 @@ a shop's payment notification reaches its own ledger only."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -129,7 +130,10 @@ async def test_an_update_lands_once_in_its_shops_inbox(edge: Edge) -> None:
     assert inbox_rows(edge.dsn) == [(a.id, 10), (b.id, 10)]
 
 
-async def test_unknown_shops_and_wrong_secrets_are_refused_and_write_nothing(edge: Edge) -> None:
+async def test_unknown_shops_and_wrong_secrets_are_refused_and_write_nothing(
+    edge: Edge, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     unknown = await edge.http.post("/tg/key-Z", json=update(1), headers=secret("secret-A"))
     wrong = await edge.http.post("/tg/key-A", json=update(2), headers=secret("secret-B"))
     missing = await edge.http.post("/tg/key-A", json=update(3))
@@ -148,6 +152,9 @@ async def test_unknown_shops_and_wrong_secrets_are_refused_and_write_nothing(edg
     )
     assert get.status_code == 405
     assert inbox_rows(edge.dsn) == []
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot"))
+    assert f"POST /tg/<shop {edge.shops['A'].id}> from 127.0.0.1: 401" in ours
+    assert "key-A" not in ours and "key-Z" not in ours
 
 
 async def test_a_paused_shop_answers_but_keeps_nothing_and_a_deleted_one_is_gone(
