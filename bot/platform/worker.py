@@ -353,7 +353,11 @@ class PlatformWorker:
             await send_payment_code(application.bot, order, (await services.shop()).name)
 
         outbox = OutboxSender(
-            store, application.bot, self._clock, special={SEND_PAYMENT_CODE: send_code}
+            store,
+            application.bot,
+            self._clock,
+            special={SEND_PAYMENT_CODE: send_code},
+            on_invalid_token=lambda: self._suspend_soon(shop.id),
         )
         payments = PaymentService(
             store, midtrans, settings, clock=self._clock, wake_outbox=outbox.wake
@@ -417,11 +421,16 @@ class PlatformWorker:
 
     def _on_error_of(self, shop_id: int) -> Callable[[object, Any], Any]:
         async def on_error(update: object, context: Any) -> None:
-            if isinstance(context.error, InvalidToken) and shop_id not in self._revoking:
-                # A task of its own: eviction cancels the drain this handler runs in.
-                self._revoking[shop_id] = asyncio.create_task(self._revoked(shop_id))
+            if isinstance(context.error, InvalidToken):
+                self._suspend_soon(shop_id)
 
         return on_error
+
+    def _suspend_soon(self, shop_id: int) -> None:
+        """Suspend a shop whose token was refused, in a task of its own: eviction waits for
+        the drain or the send this is called from."""
+        if shop_id not in self._revoking:
+            self._revoking[shop_id] = asyncio.create_task(self._revoked(shop_id))
 
     async def _revoked(self, shop_id: int) -> None:
         """Telegram refused the shop's token: suspend it (the seller replaces the token)."""

@@ -193,6 +193,25 @@ async def test_a_revoked_token_suspends_only_its_shop(platform: Platform) -> Non
     assert "401" in suspended.status_reason
 
 
+async def test_a_token_revoked_while_the_shop_is_loaded_suspends_it_at_its_next_send(
+    platform: Platform,
+) -> None:
+    a, b = platform.shops["A"], platform.shops["B"]
+    budi_a = a.bot.user(1001, first_name="Budi")
+    budi_b = b.bot.user(1001, first_name="Budi")
+    assert await budi_a.ask("/start")
+    a.bot.revoke()
+
+    await a.store.run(Tx.enqueue, budi_a.id, "sendMessage", {"text": "halo"}, datetime.now(UTC))
+
+    await wait_until(lambda: a.shop.id not in platform.worker.loaded, 10, "A evicted")
+    suspended = await platform.directory.get(a.shop.id)
+    assert suspended is not None and suspended.status == "suspended"
+    pending = await a.store.run(Tx.outbox_messages, budi_a.id)
+    assert [(m.payload["text"], m.attempts, m.sent_at) for m in pending] == [("halo", 0, None)]
+    assert await budi_b.ask("/start")  # B is served all along
+
+
 async def test_a_second_worker_takes_half_the_shops_and_gives_them_back_when_it_dies(
     platform: Platform,
 ) -> None:
