@@ -1134,6 +1134,40 @@ class Tx:
         ).fetchall()
         return [int(row[0]) for row in rows]
 
+    def directory_shops_with_payments_due(
+        self,
+        partition: int,
+        partitions: int,
+        pending_statuses: Sequence[str],
+        expired_before: datetime,
+        quiet_since: datetime,
+        paid_status: str,
+        paid_before: datetime,
+    ) -> list[int]:
+        """Active shops of the partition with an order ``orders_due_for_check`` would return,
+        or a paid order whose seller ``paid_orders_awaiting_seller`` would tell: a worker loads
+        them for their reconciliation even when no update or message wakes them."""
+        marks = ", ".join("?" for _ in pending_statuses)
+        rows = self._run(
+            "SELECT s.id FROM shops s WHERE s.status = 'active' AND s.id % ? = ? AND ("
+            " EXISTS (SELECT 1 FROM orders o WHERE o.shop_id = s.id"
+            f"  AND o.status IN ({marks}) AND ((o.expires_at IS NOT NULL AND o.expires_at < ?)"
+            "  OR COALESCE(o.last_checked_at, o.created_at) < ?))"
+            " OR EXISTS (SELECT 1 FROM orders o WHERE o.shop_id = s.id AND o.status = ?"
+            "  AND o.seller_notified_at IS NULL AND o.paid_at IS NOT NULL AND o.paid_at <= ?))"
+            " ORDER BY s.id",
+            (
+                partitions,
+                partition,
+                *pending_statuses,
+                ts(expired_before),
+                ts(quiet_since),
+                paid_status,
+                ts(paid_before),
+            ),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
     def directory_set_status(
         self,
         shop_id: int,

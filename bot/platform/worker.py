@@ -9,21 +9,24 @@ free partitions, and one that owns more than its share hands the extra ones over
 batches in hand finished first, so each shop's updates stay in order).
 
 Each tick (``tick`` seconds) the worker asks which active shops of its partitions have updates
-in the inbox or outbox messages due (``Tx.directory_shops_with_work``), builds those it has not
-loaded, drains their inbox in ``update_id`` order and wakes their outbox sender. A loaded shop is
-a lean python-telegram-bot Application (no updater, no job queue) with the single-shop bot's
-handlers (``bot.app.register_handlers``), its own rate limiter, conversation state in the shop's
-store, and one HTTP pool shared by every shop (``SharedRequest``: a shop's shutdown does not
-close it); its outbox sender and a reconciliation pass every ``reconcile_interval`` run while it
-is loaded. A shop idle for ``idle_after`` seconds is evicted; its next update loads it again.
+in the inbox or outbox messages due (``Tx.directory_shops_with_work``), and every
+``RECONCILE_INTERVAL`` which have orders for reconciliation (pending orders to check, sellers to
+tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``). It loads
+those it has not loaded, drains their inbox in ``update_id`` order and wakes their outbox
+sender. A loaded shop is a lean python-telegram-bot Application (no updater, no job queue) with
+the single-shop bot's handlers (``bot.app.register_handlers``), its own rate limiter,
+conversation state in the shop's store, and one HTTP pool shared by every shop
+(``SharedRequest``: a shop's shutdown does not close it); its outbox sender and a
+reconciliation pass every ``reconcile_interval`` run while it is loaded. A shop idle for
+``idle_after`` seconds is evicted; its next update loads it again.
 A shop that is paused, suspended, deleted or changed (rotated key, new token) is evicted or
 reloaded at the next check of the directory.
 
 Each shop works in tasks of its own, so a slow or failing shop delays no other. A shop whose
 token Telegram refuses (401) is suspended with that reason and evicted.
 
-Not yet: the checkout timeout of abandoned checkouts (it needs PTB's job queue), reconciling
-shops that are not loaded, leader housekeeping (webhook health, purges of old inbox rows).
+Not yet: the checkout timeout of abandoned checkouts (it needs PTB's job queue), leader
+housekeeping (webhook health checks, telling sellers of a suspension through the platform bot).
 """
 
 from __future__ import annotations
@@ -52,12 +55,13 @@ from bot.messages.outbox import OutboxSender
 from bot.messages.paycode import send_payment_code
 from bot.messages.pushes import SEND_PAYMENT_CODE
 from bot.payments.midtrans import MidtransClient
-from bot.payments.reconcile import reconcile_once
+from bot.payments.reconcile import QUIET_PERIOD, reconcile_once
 from bot.payments.service import PaymentService
 from bot.persistence import SQLitePersistence
 from bot.platform.hosting import Hosting, shop_store
 from bot.platform.shops import HostedShop, ShopDirectory
 from bot.rules.clock import WIB, Clock, utc_now
+from bot.rules.orders import PENDING, OrderStatus
 from bot.shop.services import KEY, Services
 from storage import OutboxMessage, Store, Tx
 from storage.postgres import PostgresStore
@@ -203,6 +207,7 @@ class PlatformWorker:
         self._revoking: dict[int, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._ticks = 0
+        self._next_sweep = 0.0
         self._stopping = False
 
     # --- life -----------------------------------------------------------------------------
@@ -247,6 +252,9 @@ class PlatformWorker:
             for shop_id in await self._store.run(Tx.directory_shops_with_work, partition, n, now):
                 self._kick(shop_id)
         monotonic = time.monotonic()
+        if monotonic >= self._next_sweep:
+            self._next_sweep = monotonic + self._hosting.base.reconcile_interval.total_seconds()
+            await self._sweep_payments(now)
         for shop_id, bot in list(self.loaded.items()):
             if monotonic >= bot.next_reconcile and not bot.busy():
                 bot.next_reconcile = (
@@ -273,6 +281,25 @@ class PlatformWorker:
                 await self._evict(shop_id)
             await self.locks.release(partition)
             logger.info("worker hands partition %d of %d over", partition, n)
+
+    async def _sweep_payments(self, now: datetime) -> None:
+        """Load the shops that have orders for reconciliation to check, or sellers to tell of
+        a payment: a loaded shop reconciles at once, then every ``RECONCILE_INTERVAL``."""
+        base = self._hosting.base
+        for partition in sorted(self.locks.owned):
+            due = await self._store.run(
+                Tx.directory_shops_with_payments_due,
+                partition,
+                self.options.partitions,
+                sorted(PENDING),
+                now - base.reconcile_grace,
+                now - QUIET_PERIOD,
+                OrderStatus.PAID,
+                now - base.reversal_window,
+            )
+            for shop_id in due:
+                if shop_id not in self.loaded:
+                    self._kick(shop_id)
 
     def _kick(self, shop_id: int) -> None:
         bot = self.loaded.get(shop_id)

@@ -45,6 +45,7 @@ class Platform:
     relay: WebhookRelay
     shops: dict[str, Hosted]
     new_worker: Callable[[], PlatformWorker]
+    clock: FakeClock
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ async def platform(
         await worker.start()
         try:
             async with relay.running():
-                yield Platform(telegram, worker, directory, relay, shops, new_worker)
+                yield Platform(telegram, worker, directory, relay, shops, new_worker, clock)
         finally:
             await worker.stop()
             await payments.close()
@@ -210,6 +211,29 @@ async def test_a_token_revoked_while_the_shop_is_loaded_suspends_it_at_its_next_
     pending = await a.store.run(Tx.outbox_messages, budi_a.id)
     assert [(m.payload["text"], m.attempts, m.sent_at) for m in pending] == [("halo", 0, None)]
     assert await budi_b.ask("/start")  # B is served all along
+
+
+async def test_a_shop_not_loaded_is_loaded_to_tell_its_seller_of_a_payment(
+    platform: Platform,
+) -> None:
+    a = platform.shops["A"]
+    seller = a.bot.user(a.shop.owner_user_id, first_name="Siti", started=True)
+    budi = a.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+    order = await checkout(a, budi, "1 kopi susu")
+    await a.merchant.trigger(order.id, "settle")
+    await a.bot.wait_for_message(budi, contains="Pembayaran diterima", timeout=10)
+    assert not any(order.id in m.text for m in a.bot.messages(seller))  # reversal window
+    await platform.worker.stop()
+    platform.clock.advance(6 * 60)  # past the 5-minute reversal window, nothing in any queue
+
+    fresh = platform.new_worker()
+    await fresh.start()
+    try:
+        told = await a.bot.wait_for_message(seller, contains=order.id, timeout=10)
+    finally:
+        await fresh.stop()
+
+    assert "Kopi Susu" in told.text
 
 
 async def test_a_second_worker_takes_half_the_shops_and_gives_them_back_when_it_dies(
