@@ -205,6 +205,7 @@ class PlatformWorker:
         self._loading: dict[int, asyncio.Task[None]] = {}
         self._failed_until: dict[int, float] = {}
         self._revoking: dict[int, asyncio.Task[None]] = {}
+        self._closing: dict[int, asyncio.Task[None]] = {}  # shops being evicted
         self._task: asyncio.Task[None] | None = None
         self._ticks = 0
         self._next_sweep = 0.0
@@ -226,7 +227,8 @@ class PlatformWorker:
             task.cancel()
         await asyncio.gather(*self._loading.values(), return_exceptions=True)
         for shop_id in list(self.loaded):
-            await self._evict(shop_id)
+            self._evict_soon(shop_id)
+        await asyncio.gather(*self._closing.values(), return_exceptions=True)
         await self.locks.close()
         await self._request.close()
 
@@ -262,7 +264,7 @@ class PlatformWorker:
                 )
                 bot.reconcile = asyncio.create_task(self._reconcile(bot))
             elif not bot.busy() and monotonic - bot.last_used > self.options.idle_after:
-                await self._evict(shop_id)
+                self._evict_soon(shop_id)
 
     async def _take_partitions(self) -> None:
         """Own a fair share of the partitions: ceil(partitions / live workers), at most
@@ -277,8 +279,15 @@ class PlatformWorker:
             if partition not in self.locks.owned and await self.locks.try_take(partition):
                 logger.info("worker owns partition %d of %d", partition, n)
         for partition in sorted(self.locks.owned, reverse=True)[: len(self.locks.owned) - limit]:
+            self.locks.owned.discard(partition)  # nothing of it is loaded from now on
+            loading = [task for i, task in self._loading.items() if i % n == partition]
+            for task in loading:
+                task.cancel()
+            await asyncio.gather(*loading, return_exceptions=True)
             for shop_id in [i for i in self.loaded if i % n == partition]:
-                await self._evict(shop_id)
+                self._evict_soon(shop_id)
+            closing = [task for i, task in self._closing.items() if i % n == partition]
+            await asyncio.gather(*closing, return_exceptions=True)
             await self.locks.release(partition)
             logger.info("worker hands partition %d of %d over", partition, n)
 
@@ -308,7 +317,9 @@ class PlatformWorker:
             if bot.drain is None or bot.drain.done():
                 bot.drain = asyncio.create_task(self._drain(bot), name=f"inbox-{shop_id}")
             return
-        if shop_id in self._loading or time.monotonic() < self._failed_until.get(shop_id, 0):
+        if shop_id in self._loading or shop_id in self._closing:
+            return  # a shop being evicted is loaded again only once its last batch is done
+        if time.monotonic() < self._failed_until.get(shop_id, 0):
             return
         self._loading[shop_id] = asyncio.create_task(self._load(shop_id), name=f"load-{shop_id}")
 
@@ -323,7 +334,7 @@ class PlatformWorker:
             current.update((row.id, row.updated_at) for row in rows)
         for shop_id, bot in list(self.loaded.items()):
             if current.get(shop_id) != bot.shop.updated_at:
-                await self._evict(shop_id)
+                self._evict_soon(shop_id)
 
     # --- a shop ---------------------------------------------------------------------------
 
@@ -340,6 +351,9 @@ class PlatformWorker:
             except Exception:
                 logger.exception("shop %d could not be loaded; trying again later", shop_id)
                 self._failed_until[shop_id] = time.monotonic() + self.options.build_retry
+                return
+            if shop_id % self.options.partitions not in self.locks.owned:
+                await self._shut(bot)  # its partition was handed over meanwhile
                 return
             self.loaded[shop_id] = bot
             self._failed_until.pop(shop_id, None)
@@ -464,24 +478,29 @@ class PlatformWorker:
         logger.warning("shop %d: %s; suspended", shop_id, REVOKED)
         try:
             await self._directory.suspend(shop_id, REVOKED)
-            if shop_id in self.loaded:
-                await self._evict(shop_id)
+            self._evict_soon(shop_id)
         finally:
             self._revoking.pop(shop_id, None)
 
-    async def _evict(self, shop_id: int, grace: float = 10.0) -> None:
-        """Stop serving the shop: the batch of updates in hand is finished first (within
-        ``grace`` seconds; past it, cancelled, and its updates wait out their lease), so the
-        next worker to serve the shop continues in order."""
+    def _evict_soon(self, shop_id: int) -> None:
+        """Stop serving the shop, in a task of its own (a shop slow to stop delays no other):
+        no new batch starts at once; the shop is loaded again only once this is done."""
         bot = self.loaded.pop(shop_id, None)
-        if bot is None:
+        if bot is None or shop_id in self._closing:
             return
-        current = asyncio.current_task()
-        if bot.drain is not None and bot.drain is not current and not bot.drain.done():
+        task = asyncio.create_task(self._shut(bot), name=f"evict-{shop_id}")
+        self._closing[shop_id] = task
+        task.add_done_callback(lambda _: self._closing.pop(shop_id, None))
+
+    async def _shut(self, bot: ShopBot, grace: float = 10.0) -> None:
+        """The batch of updates in hand is finished first (within ``grace`` seconds; past it,
+        cancelled, and its updates wait out their lease), so whoever serves the shop next
+        continues in order; then its sender, Application and Midtrans client stop."""
+        if bot.drain is not None and not bot.drain.done():
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(asyncio.shield(bot.drain), grace)
         for task in (bot.drain, bot.reconcile):
-            if task is not None and task is not current and not task.done():
+            if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
@@ -491,4 +510,4 @@ class PlatformWorker:
                 await bot.application.stop()
             await bot.application.shutdown()
         await bot.midtrans.aclose()
-        logger.info("shop %d evicted", shop_id)
+        logger.info("shop %d evicted", bot.shop.id)
