@@ -1118,25 +1118,28 @@ class Tx:
         return [_shop_row(row) for row in rows]
 
     def directory_shops_with_work(
-        self, partition: int, partitions: int, now: datetime
+        self, owned: Sequence[int], partitions: int, now: datetime
     ) -> list[int]:
-        """Active shops of the partition with an unhandled update in the inbox or an outbox
-        message due: what a worker looks at for shops it has not loaded (or has evicted)."""
+        """Active shops of the ``owned`` partitions with an unhandled update in the inbox or an
+        outbox message due: what a worker looks at for shops it has not loaded (or evicted)."""
+        if not owned:
+            return []
         rows = self._run(
-            "SELECT s.id FROM shops s WHERE s.status = 'active' AND s.id % ? = ? AND ("
+            "SELECT s.id FROM shops s WHERE s.status = 'active'"
+            f" AND s.id % ? IN ({', '.join('?' for _ in owned)}) AND ("
             " EXISTS (SELECT 1 FROM inbox i WHERE i.shop_id = s.id AND i.handled_at IS NULL"
             "  AND (i.claimed_until IS NULL OR i.claimed_until < ?))"
             " OR EXISTS (SELECT 1 FROM outbox o WHERE o.shop_id = s.id AND o.sent_at IS NULL"
             "  AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
             "  AND (o.claimed_until IS NULL OR o.claimed_until < ?)))"
             " ORDER BY s.id",
-            (partitions, partition, ts(now), ts(now), ts(now)),
+            (partitions, *owned, ts(now), ts(now), ts(now)),
         ).fetchall()
         return [int(row[0]) for row in rows]
 
     def directory_shops_with_payments_due(
         self,
-        partition: int,
+        owned: Sequence[int],
         partitions: int,
         pending_statuses: Sequence[str],
         expired_before: datetime,
@@ -1144,12 +1147,15 @@ class Tx:
         paid_status: str,
         paid_before: datetime,
     ) -> list[int]:
-        """Active shops of the partition with an order ``orders_due_for_check`` would return,
-        or a paid order whose seller ``paid_orders_awaiting_seller`` would tell: a worker loads
-        them for their reconciliation even when no update or message wakes them."""
+        """Active shops of the ``owned`` partitions with an order ``orders_due_for_check``
+        would return, or a paid order whose seller ``paid_orders_awaiting_seller`` would tell: a
+        worker loads them for their reconciliation even when no update or message wakes them."""
+        if not owned:
+            return []
         marks = ", ".join("?" for _ in pending_statuses)
         rows = self._run(
-            "SELECT s.id FROM shops s WHERE s.status = 'active' AND s.id % ? = ? AND ("
+            "SELECT s.id FROM shops s WHERE s.status = 'active'"
+            f" AND s.id % ? IN ({', '.join('?' for _ in owned)}) AND ("
             " EXISTS (SELECT 1 FROM orders o WHERE o.shop_id = s.id"
             f"  AND o.status IN ({marks}) AND ((o.expires_at IS NOT NULL AND o.expires_at < ?)"
             "  OR COALESCE(o.last_checked_at, o.created_at) < ?))"
@@ -1158,7 +1164,7 @@ class Tx:
             " ORDER BY s.id",
             (
                 partitions,
-                partition,
+                *owned,
                 *pending_statuses,
                 ts(expired_before),
                 ts(quiet_since),

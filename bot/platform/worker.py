@@ -250,9 +250,9 @@ class PlatformWorker:
             await self._check_directory()
         now = self._clock()
         n = self.options.partitions
-        for partition in sorted(self.locks.owned):
-            for shop_id in await self._store.run(Tx.directory_shops_with_work, partition, n, now):
-                self._kick(shop_id)
+        owned = sorted(self.locks.owned)
+        for shop_id in await self._store.run(Tx.directory_shops_with_work, owned, n, now):
+            self._kick(shop_id)
         monotonic = time.monotonic()
         if monotonic >= self._next_sweep:
             self._next_sweep = monotonic + self._hosting.base.reconcile_interval.total_seconds()
@@ -295,20 +295,19 @@ class PlatformWorker:
         """Load the shops that have orders for reconciliation to check, or sellers to tell of
         a payment: a loaded shop reconciles at once, then every ``RECONCILE_INTERVAL``."""
         base = self._hosting.base
-        for partition in sorted(self.locks.owned):
-            due = await self._store.run(
-                Tx.directory_shops_with_payments_due,
-                partition,
-                self.options.partitions,
-                sorted(PENDING),
-                now - base.reconcile_grace,
-                now - QUIET_PERIOD,
-                OrderStatus.PAID,
-                now - base.reversal_window,
-            )
-            for shop_id in due:
-                if shop_id not in self.loaded:
-                    self._kick(shop_id)
+        due = await self._store.run(
+            Tx.directory_shops_with_payments_due,
+            sorted(self.locks.owned),
+            self.options.partitions,
+            sorted(PENDING),
+            now - base.reconcile_grace,
+            now - QUIET_PERIOD,
+            OrderStatus.PAID,
+            now - base.reversal_window,
+        )
+        for shop_id in due:
+            if shop_id not in self.loaded:
+                self._kick(shop_id)
 
     def _kick(self, shop_id: int) -> None:
         bot = self.loaded.get(shop_id)
