@@ -9,14 +9,17 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.__main__ import main
+from bot.platform.worker import PartitionLocks
 from tests.support.postgres import PgServer
 from tests.support.servers import closed_port
+from tests.support.waiting import wait_until
 
 GOOD = {
     "DATABASE_URL": "postgresql://postgres@localhost/warung",
@@ -66,18 +69,8 @@ def test_the_platform_starts_answers_and_stops_on_sigterm(
     pg_server: PgServer, tmp_path: Path
 ) -> None:
     dsn = pg_server.new_database()
-    fields = dict(part.split("=", 1) for part in dsn.split())
     port = closed_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in PLATFORM_SETTINGS},
-        **GOOD,
-        "DATABASE_URL": (
-            f"postgresql://{fields['user']}@/{fields['dbname']}"
-            f"?host={fields['host']}&port={fields['port']}"
-        ),
-        "LISTEN_HOST": "127.0.0.1",
-        "LISTEN_PORT": str(port),
-    }
+    env = {**_platform_env(dsn), "LISTEN_HOST": "127.0.0.1", "LISTEN_PORT": str(port)}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "platform"],
         env=env,
@@ -99,6 +92,56 @@ def test_the_platform_starts_answers_and_stops_on_sigterm(
     _, err = process.communicate()
     assert "Traceback" not in err
     assert "worker owns partition" in err
+
+
+async def test_a_killed_workers_partitions_are_free_at_once(
+    pg_server: PgServer, tmp_path: Path
+) -> None:
+    """kill -9 of a worker process: PostgreSQL ends its session, and with it the partition
+    locks, so another worker takes its shops at its next tick."""
+    dsn = pg_server.new_database()
+    log = tmp_path / "worker.log"
+    process = _start(["--role", "worker"], {**_platform_env(dsn), "PLATFORM_PARTITIONS": "2"}, log)
+    locks = PartitionLocks(dsn)
+    try:
+        await wait_until(lambda: "owns partition 1 of 2" in log.read_text(), 30, "the worker")
+        assert not await locks.try_take(0) and not await locks.try_take(1)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        killed = time.monotonic()
+        await wait_until(_takes_both(locks), 5, "the partitions free")
+        assert time.monotonic() - killed < 5
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        await locks.close()
+
+
+def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``python -m bot platform ARGS``, its log lines into ``log``."""
+    command = [sys.executable, "-m", "bot", "--env-file", str(log.parent / "none.env")]
+    with log.open("w") as err:
+        return subprocess.Popen([*command, "platform", *args], env=env, stderr=err)
+
+
+def _takes_both(locks: PartitionLocks) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return all([await locks.try_take(0), await locks.try_take(1)])
+
+    return check
+
+
+def _platform_env(dsn: str) -> dict[str, str]:
+    fields = dict(part.split("=", 1) for part in dsn.split())
+    return {
+        **{k: v for k, v in os.environ.items() if k not in PLATFORM_SETTINGS},
+        **GOOD,
+        "DATABASE_URL": (
+            f"postgresql://{fields['user']}@/{fields['dbname']}"
+            f"?host={fields['host']}&port={fields['port']}"
+        ),
+    }
 
 
 def _wait_for_health(url: str, process: subprocess.Popen[str]) -> int:
