@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run``.
+"""Command line: ``python -m bot run | backup | platform``.
 
 The demo and the Midtrans sandbox are developer tools: ``python -m devtools demo | sandbox``.
 
@@ -76,6 +76,24 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_platform(args: argparse.Namespace) -> int:
+    from bot.platform.config import load_platform_settings
+    from bot.platform.serve import run_platform
+
+    settings = load_platform_settings(read_environment(Path(args.env_file)))
+    mask = _configure_logging(settings.base)
+    mask.add(settings.database_url.get())
+    try:
+        asyncio.run(run_platform(settings, args.role, mask))
+    except StartupError as exc:
+        print(mask.mask(str(exc)), file=sys.stderr)
+        return exc.exit_status
+    except Exception:
+        logger.exception("the platform stopped on an unexpected error")
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Warung bot")
     parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
@@ -90,8 +108,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     backup.add_argument("--keep", type=int, help="copies to keep (default BACKUP_KEEP, 7)")
 
+    platform = commands.add_parser(
+        "platform", help="platform mode: host many shops on PostgreSQL (edge and worker)"
+    )
+    platform.add_argument(
+        "--role",
+        choices=("edge", "worker", "all"),
+        default="all",
+        help="edge (HTTP), worker (serves shops) or all (both; default)",
+    )
+
     args = parser.parse_args(argv)
-    handlers = {"run": _cmd_run, "backup": _cmd_backup}
+    handlers = {"run": _cmd_run, "backup": _cmd_backup, "platform": _cmd_platform}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

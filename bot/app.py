@@ -18,6 +18,7 @@ import socket
 import sqlite3
 import warnings
 from collections.abc import Awaitable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -193,15 +194,7 @@ class BotRuntime:
             special={SEND_PAYMENT_CODE: self._send_payment_code},
         )
 
-        with warnings.catch_warnings():
-            # PTB notes that per_message=False does not track buttons per message; our buttons
-            # carry all they need in their data, and the conversation is per chat on purpose.
-            warnings.filterwarnings("ignore", message="If 'per_message=False'")
-            guards.register(application)  # forged button data stops here, answered
-            groups.register(application)  # first: no shopping handler sees a group update
-            admin.register(application)
-            customer.register(application, checkout_timeout=settings.checkout_timeout)
-        application.add_error_handler(_on_error)
+        register_handlers(application, checkout_timeout=settings.checkout_timeout)
 
         await _initialize(application, settings)  # getMe: the token and the network
         if settings.payment_worker and str(settings.database_path) != ":memory:":
@@ -387,6 +380,24 @@ class BotRuntime:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def register_handlers(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    *,
+    checkout_timeout: timedelta | None,
+) -> None:
+    """Every handler of a shop's bot, in order: the single-shop bot's and each hosted shop's
+    (``bot.platform.worker``, which has no job queue and so no ``checkout_timeout``)."""
+    with warnings.catch_warnings():
+        # PTB notes that per_message=False does not track buttons per message; our buttons
+        # carry all they need in their data, and the conversation is per chat on purpose.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'")
+        guards.register(application)  # forged button data stops here, answered
+        groups.register(application)  # first: no shopping handler sees a group update
+        admin.register(application)
+        customer.register(application, checkout_timeout=checkout_timeout)
+    application.add_error_handler(_on_error)
 
 
 def with_webhook_secret(settings: Settings) -> Settings:

@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -65,29 +66,12 @@ def create_web_app(
     async def telegram(request: Request) -> Response:
         if telegram_updates is None:
             return _answer(404, "not_found")
-        expected = settings.telegram_webhook_secret.get().encode()
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        # compare_digest takes the same time for any wrong value of the same length.
-        if not expected or not hmac.compare_digest(given, expected):
+        if not secret_token_matches(request.scope, settings.telegram_webhook_secret.get()):
             _refused(request, 403, "wrong or missing secret token")
             return _answer(403, "forbidden")
-        try:
-            body = await _read_limited(request.scope, request.receive, UPDATE_LIMIT, body_timeout)
-        except _TooLarge:
-            _refused(request, 413, "update over 1 MiB")
-            return _answer(413, "too_large")
-        except _TooSlow:
-            _refused(request, 408, "body not received in time")
-            return _answer(408, "timeout")
-        except ClientDisconnect:
-            return Response(status_code=400)
-        try:
-            update = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            update = None
-        if not isinstance(update, dict):
-            _refused(request, 400, "update is not a JSON object")
-            return _answer(400, "malformed")
+        update = await read_update(request.scope, request.receive, body_timeout)
+        if isinstance(update, Refused):
+            return _answer(update.status, update.detail)
         try:
             await telegram_updates(update)
         except Exception:
@@ -111,6 +95,46 @@ def create_web_app(
     return NotificationsFirst(app, notification, settings.notification_path)
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A request refused before it reached the bot (its log line already written)."""
+
+    status: int
+    detail: str
+
+
+def secret_token_matches(scope: Scope, expected: str) -> bool:
+    """Telegram's ``X-Telegram-Bot-Api-Secret-Token`` equals ``expected`` (never when empty);
+    compare_digest takes the same time for any wrong value of the same length."""
+    given = _header(scope, SECRET_HEADER.encode()).encode("latin-1")
+    return bool(expected) and hmac.compare_digest(given, expected.encode())
+
+
+async def read_update(
+    scope: Scope, receive: Receive, body_timeout: float
+) -> dict[str, Any] | Refused:
+    """A Telegram update from the request body within ``UPDATE_LIMIT`` and ``body_timeout``;
+    Refused (logged) when it is too large, too slow, gone, or not a JSON object."""
+    try:
+        body = await _read_limited(scope, receive, UPDATE_LIMIT, body_timeout)
+    except _TooLarge:
+        log_refused(scope, 413, "update over 1 MiB")
+        return Refused(413, "too_large")
+    except _TooSlow:
+        log_refused(scope, 408, "body not received in time")
+        return Refused(408, "timeout")
+    except ClientDisconnect:
+        return Refused(400, "disconnected")
+    try:
+        update = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        update = None
+    if not isinstance(update, dict):
+        log_refused(scope, 400, "update is not a JSON object")
+        return Refused(400, "malformed")
+    return update
+
+
 class NotificationEndpoint:
     """``POST`` of a Midtrans notification, as a plain ASGI app (no Request or Response objects).
 
@@ -128,19 +152,19 @@ class NotificationEndpoint:
         try:
             body = await _read_limited(scope, receive, NOTIFICATION_LIMIT, self._body_timeout)
         except _TooLarge:
-            _log_refused(scope, 413, "body over 64 KiB")
-            await _send_answer(send, 413, "too_large")
+            log_refused(scope, 413, "body over 64 KiB")
+            await send_answer(send, 413, "too_large")
             return
         except _TooSlow:
-            _log_refused(scope, 408, "body not received in time")
-            await _send_answer(send, 408, "timeout")
+            log_refused(scope, 408, "body not received in time")
+            await send_answer(send, 408, "timeout")
             return
         except ClientDisconnect:
             return  # Midtrans gave up on this one; it sends it again
         result = await self._payments.handle_notification(body)
         if result.status >= 300:
-            _log_refused(scope, result.status, result.detail)
-        await _send_answer(send, result.status, result.detail)
+            log_refused(scope, result.status, result.detail)
+        await send_answer(send, result.status, result.detail)
 
 
 class NotificationsFirst:
@@ -197,7 +221,7 @@ def _answer_body(status: int, detail: str) -> bytes:
     return json.dumps({"ok": 200 <= status < 300, "detail": detail}).encode()
 
 
-async def _send_answer(send: Send, status: int, detail: str) -> None:
+async def send_answer(send: Send, status: int, detail: str) -> None:
     body = _answer_body(status, str(detail))
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -211,7 +235,7 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-def _log_refused(scope: Scope, status: int, why: str) -> None:
+def log_refused(scope: Scope, status: int, why: str) -> None:
     client = scope.get("client")
     host = client[0] if client else "-"
     logger.info("refused %s %s from %s: %d %s", scope["method"], scope["path"], host, status, why)
@@ -224,4 +248,4 @@ def _answer(status: int, detail: str) -> Response:
 
 
 def _refused(request: Request, status: int, why: str) -> None:
-    _log_refused(request.scope, status, why)
+    log_refused(request.scope, status, why)

@@ -203,6 +203,21 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX shops_by_owner ON shops(owner_user_id);
     CREATE INDEX shops_active ON shops(id) WHERE status = 'active';
     """,
+    # 3: the inbox (platform mode): Telegram updates the edge took for a shop, consumed in
+    # update_id order by the worker serving the shop. (shop_id, update_id) is the key, so
+    # Telegram's retries of an update are absorbed; handled rows stay a while for that reason.
+    """
+    CREATE TABLE inbox (
+        shop_id BIGINT NOT NULL,
+        update_id BIGINT NOT NULL,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        claimed_until TEXT,
+        handled_at TEXT,
+        PRIMARY KEY (shop_id, update_id)
+    );
+    CREATE INDEX inbox_pending ON inbox(shop_id, update_id) WHERE handled_at IS NULL;
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

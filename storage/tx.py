@@ -131,6 +131,7 @@ _SHOP_COLUMNS = (
 )
 
 SHOP_DATA_TABLES = (
+    "inbox",
     "order_items",
     "charges",
     "order_history",
@@ -998,6 +999,54 @@ class Tx:
             revenue_by_day=tuple(sorted(by_day.items())),
         )
 
+    # --- inbox (platform mode, PostgreSQL only): Telegram updates taken by the edge ---------
+
+    def inbox_add(self, update_id: int, payload: str, now: datetime) -> bool:
+        """Keep an update for the worker; False when it is already there (Telegram's retry)."""
+        cursor = self._run(
+            "INSERT INTO inbox (shop_id, update_id, payload, received_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (shop_id, update_id) DO NOTHING",
+            (self.shop_id, update_id, payload, ts(now)),
+        )
+        return cursor.rowcount == 1
+
+    def inbox_claim(
+        self, now: datetime, lease: timedelta, limit: int = 100
+    ) -> list[tuple[int, str]]:
+        """The oldest unhandled updates no live lease holds, leased to the caller until
+        ``now + lease`` (a worker that dies leaves them to the next one), in update_id order."""
+        rows = self._run(
+            "UPDATE inbox SET claimed_until = ? WHERE shop_id = ? AND update_id IN ("
+            " SELECT update_id FROM inbox WHERE shop_id = ? AND handled_at IS NULL"
+            " AND (claimed_until IS NULL OR claimed_until < ?)"
+            " ORDER BY update_id LIMIT ? FOR UPDATE SKIP LOCKED)"
+            " RETURNING update_id, payload",
+            (ts(now + lease), self.shop_id, self.shop_id, ts(now), limit),
+        ).fetchall()
+        return sorted((int(row[0]), str(row[1])) for row in rows)
+
+    def inbox_done(self, update_ids: Sequence[int], now: datetime) -> None:
+        for update_id in update_ids:
+            self._run(
+                "UPDATE inbox SET handled_at = ?, claimed_until = NULL"
+                " WHERE shop_id = ? AND update_id = ?",
+                (ts(now), self.shop_id, update_id),
+            )
+
+    def inbox_purge(self, handled_before: datetime) -> int:
+        """Forget handled updates older than Telegram would still retry."""
+        cursor = self._run(
+            "DELETE FROM inbox WHERE shop_id = ? AND handled_at IS NOT NULL AND handled_at < ?",
+            (self.shop_id, ts(handled_before)),
+        )
+        return cursor.rowcount
+
+    def inbox_pending_count(self) -> int:
+        row = self._run(
+            "SELECT COUNT(*) FROM inbox WHERE shop_id = ? AND handled_at IS NULL", (self.shop_id,)
+        ).fetchone()
+        return int(row[0])
+
     # --- shops directory (platform mode, PostgreSQL only) ---------------------------------
     # These ``directory_`` methods are not bound to this Tx's shop: they read and write the
     # directory of every hosted shop (``shops``), whichever shop's view runs them. Secrets come
@@ -1072,6 +1121,63 @@ class Tx:
             (partitions, partition),
         ).fetchall()
         return [_shop_row(row) for row in rows]
+
+    def directory_shops_with_work(
+        self, owned: Sequence[int], partitions: int, now: datetime
+    ) -> list[int]:
+        """Active shops of the ``owned`` partitions with an unhandled update in the inbox or an
+        outbox message due: what a worker looks at for shops it has not loaded (or evicted)."""
+        if not owned:
+            return []
+        rows = self._run(
+            "SELECT s.id FROM shops s WHERE s.status = 'active'"
+            f" AND s.id % ? IN ({', '.join('?' for _ in owned)}) AND ("
+            " EXISTS (SELECT 1 FROM inbox i WHERE i.shop_id = s.id AND i.handled_at IS NULL"
+            "  AND (i.claimed_until IS NULL OR i.claimed_until < ?))"
+            " OR EXISTS (SELECT 1 FROM outbox o WHERE o.shop_id = s.id AND o.sent_at IS NULL"
+            "  AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
+            "  AND (o.claimed_until IS NULL OR o.claimed_until < ?)))"
+            " ORDER BY s.id",
+            (partitions, *owned, ts(now), ts(now), ts(now)),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def directory_shops_with_payments_due(
+        self,
+        owned: Sequence[int],
+        partitions: int,
+        pending_statuses: Sequence[str],
+        expired_before: datetime,
+        quiet_since: datetime,
+        paid_status: str,
+        paid_before: datetime,
+    ) -> list[int]:
+        """Active shops of the ``owned`` partitions with an order ``orders_due_for_check``
+        would return, or a paid order whose seller ``paid_orders_awaiting_seller`` would tell: a
+        worker loads them for their reconciliation even when no update or message wakes them."""
+        if not owned:
+            return []
+        marks = ", ".join("?" for _ in pending_statuses)
+        rows = self._run(
+            "SELECT s.id FROM shops s WHERE s.status = 'active'"
+            f" AND s.id % ? IN ({', '.join('?' for _ in owned)}) AND ("
+            " EXISTS (SELECT 1 FROM orders o WHERE o.shop_id = s.id"
+            f"  AND o.status IN ({marks}) AND ((o.expires_at IS NOT NULL AND o.expires_at < ?)"
+            "  OR COALESCE(o.last_checked_at, o.created_at) < ?))"
+            " OR EXISTS (SELECT 1 FROM orders o WHERE o.shop_id = s.id AND o.status = ?"
+            "  AND o.seller_notified_at IS NULL AND o.paid_at IS NOT NULL AND o.paid_at <= ?))"
+            " ORDER BY s.id",
+            (
+                partitions,
+                *owned,
+                *pending_statuses,
+                ts(expired_before),
+                ts(quiet_since),
+                paid_status,
+                ts(paid_before),
+            ),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
 
     def directory_set_status(
         self,

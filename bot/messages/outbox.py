@@ -38,6 +38,7 @@ from telegram.error import (
     ChatMigrated,
     EndPointNotFound,
     Forbidden,
+    InvalidToken,
     RetryAfter,
     TelegramError,
 )
@@ -58,6 +59,9 @@ _STORE_RETRY = 1.0  # seconds to wait when the database itself failed
 class OutboxSender:
     """A background task sending outbox rows. ``start()``, ``wake()`` on new rows, ``stop()``.
 
+    ``on_invalid_token`` (platform mode): called when Telegram refuses the token (401); the row
+    is left as it was instead of being retried.
+
     ``special`` maps method names that are not Bot API calls (``warung.sendPaymentCode``) to the
     coroutine that carries them out; its errors are handled like Telegram's.
     """
@@ -73,6 +77,7 @@ class OutboxSender:
         batch: int = 100,
         backoff_base: float = 1.0,
         max_backoff: timedelta = MAX_BACKOFF,
+        on_invalid_token: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
         self._bot = bot
@@ -82,6 +87,7 @@ class OutboxSender:
         self._batch = batch
         self._backoff_base = backoff_base
         self._max_backoff = max_backoff.total_seconds()
+        self._on_invalid_token = on_invalid_token
         self._wake = asyncio.Event()
         self._busy: dict[int, asyncio.Task[None]] = {}  # chat id -> its send in flight
         self._claimed: dict[int, int] = {}  # chat id -> the row id of that send
@@ -175,6 +181,8 @@ class OutboxSender:
             logger.info("outbox %d: Telegram asks to wait %.0f s", row.id, wait)
             await self._retry(row, wait, f"429 retry after {wait:.0f}s")
         except (Forbidden, BadRequest, ChatMigrated, EndPointNotFound) as exc:
+            if await self._token_refused(row, exc):
+                return
             logger.warning(
                 "outbox %d to chat %d: %s refused for good: %s",
                 row.id,
@@ -184,6 +192,8 @@ class OutboxSender:
             )
             await self._mark(Tx.mark_failed, row.id, self._clock(), f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # network, timeout, 5xx, or a bug in a special method
+            if await self._token_refused(row, exc):
+                return
             wait = min(self._backoff_base * 2 ** min(row.attempts, 30), self._max_backoff)
             logger.warning(
                 "outbox %d to chat %d: %s failed (%s), retry in %.1f s",
@@ -197,6 +207,15 @@ class OutboxSender:
             await self._retry(row, wait, _describe(exc))
         else:
             await self._mark(Tx.mark_sent, row.id, self._clock())
+
+    async def _token_refused(self, row: OutboxMessage, exc: Exception) -> bool:
+        """Platform mode: Telegram refused the shop's token (401). The row waits, untouched,
+        for the token the seller gives next, and ``on_invalid_token`` suspends the shop."""
+        if self._on_invalid_token is None or not _is_token_refusal(exc):
+            return False
+        await self._mark(Tx.release, row.id)
+        self._on_invalid_token()
+        return True
 
     async def _send(self, row: OutboxMessage) -> None:
         special = self._special.get(row.method)
@@ -221,6 +240,14 @@ class OutboxSender:
             except Exception:
                 logger.exception("outbox %d: could not record the result", row_id)
                 await asyncio.sleep(_STORE_RETRY * (attempt + 1))
+
+
+def _is_token_refusal(exc: BaseException) -> bool:
+    """A 401 from Telegram. PTB's ``do_api_request`` reports it as EndPointNotFound (a 404 and
+    a 401 both raise InvalidToken underneath); Telegram's description tells them apart."""
+    if isinstance(exc, EndPointNotFound):
+        exc = exc.__cause__ or exc
+    return isinstance(exc, InvalidToken) and "unauthorized" in str(exc).lower()
 
 
 def _seconds(exc: RetryAfter) -> float:

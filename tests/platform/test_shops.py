@@ -204,6 +204,7 @@ async def _fill(store: PostgresStore) -> None:
     await store.run(Tx.put_bot_state, "chat", "4242", "{}")
     await store.run(Tx.raise_alert_once, "telegram", NOW)
     await store.run(Tx.set_shop_setting, "name", "Warung")
+    await store.run(Tx.inbox_add, 1, "{}", NOW)
 
 
 def _rows_of(dsn: str, shop_id: int) -> dict[str, int]:

@@ -1,0 +1,512 @@
+"""The platform's worker: serves the hosted shops of the partitions it owns.
+
+Shops are spread over ``partitions`` by shop id (id modulo the count). A worker owns a partition
+while it holds that partition's PostgreSQL session advisory lock, on a connection of its own:
+when the process dies the connection goes and the lock with it, and another worker takes the
+partition at its next tick. Every live worker also holds a shared presence lock, so each can
+count the others and own its fair share, ceil(partitions / workers): a worker that starts takes
+free partitions, and one that owns more than its share hands the extra ones over (their shops'
+batches in hand finished first, so each shop's updates stay in order).
+
+Each tick (``tick`` seconds) the worker asks which active shops of its partitions have updates
+in the inbox or outbox messages due (``Tx.directory_shops_with_work``), and every
+``RECONCILE_INTERVAL`` which have orders for reconciliation (pending orders to check, sellers to
+tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``). It loads
+those it has not loaded, drains their inbox in ``update_id`` order and wakes their outbox
+sender. A loaded shop is a lean python-telegram-bot Application (no updater, no job queue) with
+the single-shop bot's handlers (``bot.app.register_handlers``), its own rate limiter,
+conversation state in the shop's store, and one HTTP pool shared by every shop
+(``SharedRequest``: a shop's shutdown does not close it); its outbox sender and a
+reconciliation pass every ``reconcile_interval`` run while it is loaded. A shop idle for
+``idle_after`` seconds is evicted; its next update loads it again.
+A shop that is paused, suspended, deleted or changed (rotated key, new token) is evicted or
+reloaded at the next check of the directory.
+
+Each shop works in tasks of its own, so a slow or failing shop delays no other. A shop whose
+token Telegram refuses (401) is suspended with that reason and evicted.
+
+Not yet: the checkout timeout of abandoned checkouts (it needs PTB's job queue), leader
+housekeeping (webhook health checks, telling sellers of a suspension through the platform bot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken
+from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.request import HTTPXRequest
+
+from bot.app import PerUserUpdateProcessor, register_handlers
+from bot.chat.context import CONTEXT_TYPES
+from bot.chat.seller.common import load_admins
+from bot.messages.outbox import OutboxSender
+from bot.messages.paycode import send_payment_code
+from bot.messages.pushes import SEND_PAYMENT_CODE
+from bot.payments.midtrans import MidtransClient
+from bot.payments.reconcile import QUIET_PERIOD, reconcile_once
+from bot.payments.service import PaymentService
+from bot.persistence import SQLitePersistence
+from bot.platform.hosting import Hosting, shop_store
+from bot.platform.shops import HostedShop, ShopDirectory
+from bot.rules.clock import WIB, Clock, utc_now
+from bot.rules.orders import PENDING, OrderStatus
+from bot.shop.services import KEY, Services
+from storage import OutboxMessage, Store, Tx
+from storage.postgres import PostgresStore
+
+logger = logging.getLogger(__name__)
+
+PARTITION_LOCK = 0x5741_5255_4E47_1000
+"""Partition p is owned by whoever holds the session advisory lock PARTITION_LOCK + p."""
+
+WORKER_PRESENCE = PARTITION_LOCK - 1
+"""Held shared by every live worker: their count decides each one's share of partitions."""
+
+INBOX_KEEP = timedelta(days=1)
+"""Handled updates are kept this long: a retry of Telegram's within it is still absorbed."""
+
+REVOKED = "Telegram refused the bot token (401): it was revoked or the bot deleted"
+
+
+class SharedRequest(HTTPXRequest):
+    """One HTTP connection pool for every shop's bot. PTB shuts a bot's request down with the
+    bot; this one ignores that, and only ``close`` (the worker, at its end) closes it."""
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        await super().shutdown()
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    partitions: int = 16
+    max_partitions: int | None = None  # None: as many as are free
+    tick: float = 0.5
+    idle_after: float = 600.0
+    inbox_lease: timedelta = timedelta(seconds=60)
+    batch: int = 50
+    directory_check_every: int = 10  # ticks between two looks at the loaded shops' rows
+    build_retry: float = 30.0  # seconds before a shop that failed to load is tried again
+
+
+class PartitionLocks:
+    """Session advisory locks on a connection of their own (held as long as it lives): one
+    shared presence lock per worker (so workers can count each other) and one exclusive lock
+    per owned partition."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._conn: psycopg.Connection[Any] | None = None
+        self.owned: set[int] = set()
+
+    async def _call(self, sql: str, *params: int) -> Any:
+        conn = self._conn
+        if conn is None:
+            conn = await asyncio.to_thread(self._connect)
+            self._conn = conn
+
+        def run(conn: psycopg.Connection[Any]) -> Any:
+            row = conn.execute(sql, params).fetchone()
+            return row[0] if row else None
+
+        return await asyncio.to_thread(run, conn)
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self._dsn, autocommit=True)
+        conn.execute("SELECT pg_advisory_lock_shared(%s)", (WORKER_PRESENCE,))
+        return conn
+
+    async def try_take(self, partition: int) -> bool:
+        taken = bool(
+            await self._call("SELECT pg_try_advisory_lock(%s)", PARTITION_LOCK + partition)
+        )
+        if taken:
+            self.owned.add(partition)
+        return taken
+
+    async def release(self, partition: int) -> None:
+        """Give the partition up (its shops must be evicted first)."""
+        await self._call("SELECT pg_advisory_unlock(%s)", PARTITION_LOCK + partition)
+        self.owned.discard(partition)
+
+    async def live_workers(self) -> int:
+        """Workers of this database whose presence lock is held (this one included)."""
+        count = await self._call(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
+            WORKER_PRESENCE >> 32,
+            WORKER_PRESENCE & 0xFFFF_FFFF,
+        )
+        return max(1, int(count or 0))
+
+    async def close(self) -> None:
+        """Releases every partition (the session ends)."""
+        if self._conn is not None:
+            await asyncio.to_thread(self._conn.close)
+            self._conn = None
+        self.owned.clear()
+
+
+@dataclass
+class ShopBot:
+    """One loaded shop: its Application, services and outbox sender."""
+
+    shop: HostedShop
+    store: Store
+    application: Application[Any, Any, Any, Any, Any, Any]
+    services: Services
+    midtrans: MidtransClient
+    outbox: OutboxSender
+    last_used: float = field(default_factory=time.monotonic)
+    next_reconcile: float = 0.0
+    drain: asyncio.Task[None] | None = None
+    reconcile: asyncio.Task[None] | None = None
+
+    def busy(self) -> bool:
+        return any(task is not None and not task.done() for task in (self.drain, self.reconcile))
+
+
+class PlatformWorker:
+    """Serves the active shops of the partitions it owns (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: PostgresStore,
+        dsn: str,
+        directory: ShopDirectory,
+        hosting: Hosting,
+        *,
+        clock: Clock = utc_now,
+        options: WorkerOptions = WorkerOptions(),
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._hosting = hosting
+        self._clock = clock
+        self.options = options
+        self.locks = PartitionLocks(dsn)
+        self._request = SharedRequest(connection_pool_size=256)
+        self.loaded: dict[int, ShopBot] = {}
+        self._loading: dict[int, asyncio.Task[None]] = {}
+        self._failed_until: dict[int, float] = {}
+        self._revoking: dict[int, asyncio.Task[None]] = {}
+        self._closing: dict[int, asyncio.Task[None]] = {}  # shops being evicted
+        self._task: asyncio.Task[None] | None = None
+        self._ticks = 0
+        self._next_sweep = 0.0
+        self._stopping = False
+
+    # --- life -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._request.initialize()
+        self._task = asyncio.create_task(self._run(), name="platform-worker")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for task in list(self._loading.values()):
+            task.cancel()
+        await asyncio.gather(*self._loading.values(), return_exceptions=True)
+        for shop_id in list(self.loaded):
+            self._evict_soon(shop_id)
+        await asyncio.gather(*self._closing.values(), return_exceptions=True)
+        await self.locks.close()
+        await self._request.close()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self.tick()
+            except Exception:
+                logger.exception("worker tick failed")
+            await asyncio.sleep(self.options.tick)
+
+    # --- one tick -------------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Take free partitions, start work for shops that have some, evict idle shops."""
+        await self._take_partitions()
+        self._ticks += 1
+        if self._ticks % self.options.directory_check_every == 0:
+            await self._check_directory()
+        now = self._clock()
+        n = self.options.partitions
+        owned = sorted(self.locks.owned)
+        for shop_id in await self._store.run(Tx.directory_shops_with_work, owned, n, now):
+            self._kick(shop_id)
+        monotonic = time.monotonic()
+        if monotonic >= self._next_sweep:
+            self._next_sweep = monotonic + self._hosting.base.reconcile_interval.total_seconds()
+            await self._sweep_payments(now)
+        for shop_id, bot in list(self.loaded.items()):
+            if monotonic >= bot.next_reconcile and not bot.busy():
+                bot.next_reconcile = (
+                    monotonic + bot.services.settings.reconcile_interval.total_seconds()
+                )
+                bot.reconcile = asyncio.create_task(self._reconcile(bot))
+            elif not bot.busy() and monotonic - bot.last_used > self.options.idle_after:
+                self._evict_soon(shop_id)
+
+    async def _take_partitions(self) -> None:
+        """Own a fair share of the partitions: ceil(partitions / live workers), at most
+        ``max_partitions``. Free ones are taken; past the share (another worker started), the
+        highest are handed back once their shops are evicted, and the newcomer takes them."""
+        n = self.options.partitions
+        share = -(-n // await self.locks.live_workers())
+        limit = min(share, self.options.max_partitions or n)
+        for partition in range(n):
+            if len(self.locks.owned) >= limit:
+                break
+            if partition not in self.locks.owned and await self.locks.try_take(partition):
+                logger.info("worker owns partition %d of %d", partition, n)
+        for partition in sorted(self.locks.owned, reverse=True)[: len(self.locks.owned) - limit]:
+            self.locks.owned.discard(partition)  # nothing of it is loaded from now on
+            loading = [task for i, task in self._loading.items() if i % n == partition]
+            for task in loading:
+                task.cancel()
+            await asyncio.gather(*loading, return_exceptions=True)
+            for shop_id in [i for i in self.loaded if i % n == partition]:
+                self._evict_soon(shop_id)
+            closing = [task for i, task in self._closing.items() if i % n == partition]
+            await asyncio.gather(*closing, return_exceptions=True)
+            await self.locks.release(partition)
+            logger.info("worker hands partition %d of %d over", partition, n)
+
+    async def _sweep_payments(self, now: datetime) -> None:
+        """Load the shops that have orders for reconciliation to check, or sellers to tell of
+        a payment: a loaded shop reconciles at once, then every ``RECONCILE_INTERVAL``."""
+        base = self._hosting.base
+        due = await self._store.run(
+            Tx.directory_shops_with_payments_due,
+            sorted(self.locks.owned),
+            self.options.partitions,
+            sorted(PENDING),
+            now - base.reconcile_grace,
+            now - QUIET_PERIOD,
+            OrderStatus.PAID,
+            now - base.reversal_window,
+        )
+        for shop_id in due:
+            if shop_id not in self.loaded:
+                self._kick(shop_id)
+
+    def _kick(self, shop_id: int) -> None:
+        bot = self.loaded.get(shop_id)
+        if bot is not None:
+            bot.outbox.wake()
+            if bot.drain is None or bot.drain.done():
+                bot.drain = asyncio.create_task(self._drain(bot), name=f"inbox-{shop_id}")
+            return
+        if shop_id in self._loading or shop_id in self._closing:
+            return  # a shop being evicted is loaded again only once its last batch is done
+        if time.monotonic() < self._failed_until.get(shop_id, 0):
+            return
+        self._loading[shop_id] = asyncio.create_task(self._load(shop_id), name=f"load-{shop_id}")
+
+    async def _check_directory(self) -> None:
+        """Evict loaded shops that are no longer active, or whose row changed (one query per
+        owned partition; the rows' secrets stay sealed)."""
+        current: dict[int, datetime] = {}
+        for partition in sorted(self.locks.owned):
+            rows = await self._store.run(
+                Tx.directory_active_shops, partition, self.options.partitions
+            )
+            current.update((row.id, row.updated_at) for row in rows)
+        for shop_id, bot in list(self.loaded.items()):
+            if current.get(shop_id) != bot.shop.updated_at:
+                self._evict_soon(shop_id)
+
+    # --- a shop ---------------------------------------------------------------------------
+
+    async def _load(self, shop_id: int) -> None:
+        try:
+            shop = await self._directory.get(shop_id)
+            if shop is None or not shop.active:
+                return
+            try:
+                bot = await self._build(shop)
+            except InvalidToken:
+                await self._revoked(shop.id)
+                return
+            except Exception:
+                logger.exception("shop %d could not be loaded; trying again later", shop_id)
+                self._failed_until[shop_id] = time.monotonic() + self.options.build_retry
+                return
+            if shop_id % self.options.partitions not in self.locks.owned:
+                await self._shut(bot)  # its partition was handed over meanwhile
+                return
+            self.loaded[shop_id] = bot
+            self._failed_until.pop(shop_id, None)
+            self._kick(shop_id)
+        finally:
+            self._loading.pop(shop_id, None)
+
+    async def _build(self, shop: HostedShop) -> ShopBot:
+        settings = self._hosting.settings_for(shop)
+        store = shop_store(self._store, shop.id)
+        application = (
+            Application.builder()
+            .token(settings.telegram_token.get())
+            .request(self._request)
+            .get_updates_request(self._request)
+            .base_url(settings.telegram_base_url)
+            .base_file_url(settings.telegram_base_file_url)
+            .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=WIB))
+            .rate_limiter(AIORateLimiter(max_retries=2))
+            .persistence(SQLitePersistence(store))
+            .concurrent_updates(PerUserUpdateProcessor())
+            .context_types(CONTEXT_TYPES)
+            .updater(None)
+            .job_queue(None)
+            .build()
+        )
+        register_handlers(application, checkout_timeout=None)
+        application.add_error_handler(self._on_error_of(shop.id))
+        midtrans = MidtransClient(
+            settings.midtrans_server_key.get(), base_url=settings.midtrans_base_url
+        )
+        services: Services | None = None
+
+        async def send_code(message: OutboxMessage) -> None:
+            order = await store.run(Tx.order, str(message.payload["order_id"]))
+            if order is None or order.charge is None or services is None:
+                return
+            await send_payment_code(application.bot, order, (await services.shop()).name)
+
+        outbox = OutboxSender(
+            store,
+            application.bot,
+            self._clock,
+            special={SEND_PAYMENT_CODE: send_code},
+            on_invalid_token=lambda: self._suspend_soon(shop.id),
+        )
+        payments = PaymentService(
+            store, midtrans, settings, clock=self._clock, wake_outbox=outbox.wake
+        )
+        services = Services(
+            settings=settings,
+            store=store,
+            midtrans=midtrans,
+            payments=payments,
+            clock=self._clock,
+            wake_outbox=outbox.wake,
+        )
+        try:
+            await application.initialize()  # getMe: a revoked token raises InvalidToken here
+            await store.run(Tx.add_admin, shop.owner_user_id, self._clock(), owner=True)
+            application.bot_data[KEY] = services
+            load_admins(application.bot_data, await services.admin_ids())
+            await application.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await application.shutdown()
+            await midtrans.aclose()
+            raise
+        outbox.start()
+        logger.info("shop %d (@%s) loaded", shop.id, shop.bot_username)
+        return ShopBot(shop, store, application, services, midtrans, outbox)
+
+    async def _drain(self, bot: ShopBot) -> None:
+        """Handle the shop's inbox in update_id order, a batch at a time; updates of different
+        chats and users run concurrently, those sharing one in order (PerUserUpdateProcessor)."""
+        application = bot.application
+        while self.loaded.get(bot.shop.id) is bot:  # an evicted shop finishes its batch only
+            batch = await bot.store.run(
+                Tx.inbox_claim, self._clock(), self.options.inbox_lease, self.options.batch
+            )
+            if not batch:
+                return
+            bot.last_used = time.monotonic()
+            tasks = []
+            for _, payload in batch:
+                update = Update.de_json(json.loads(payload), application.bot)
+                tasks.append(
+                    asyncio.create_task(
+                        application.update_processor.process_update(
+                            update, application.process_update(update)
+                        )
+                    )
+                )
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await bot.store.run(Tx.inbox_done, [update_id for update_id, _ in batch], self._clock())
+            bot.last_used = time.monotonic()
+
+    async def _reconcile(self, bot: ShopBot) -> None:
+        try:
+            await bot.store.run(Tx.inbox_purge, self._clock() - INBOX_KEEP)
+            await reconcile_once(
+                bot.services.payments, bot.store, bot.services.settings, self._clock()
+            )
+        except Exception:
+            logger.exception("reconcile of shop %d failed", bot.shop.id)
+
+    def _on_error_of(self, shop_id: int) -> Callable[[object, Any], Any]:
+        async def on_error(update: object, context: Any) -> None:
+            if isinstance(context.error, InvalidToken):
+                self._suspend_soon(shop_id)
+
+        return on_error
+
+    def _suspend_soon(self, shop_id: int) -> None:
+        """Suspend a shop whose token was refused, in a task of its own: eviction waits for
+        the drain or the send this is called from."""
+        if shop_id not in self._revoking:
+            self._revoking[shop_id] = asyncio.create_task(self._revoked(shop_id))
+
+    async def _revoked(self, shop_id: int) -> None:
+        """Telegram refused the shop's token: suspend it (the seller replaces the token)."""
+        logger.warning("shop %d: %s; suspended", shop_id, REVOKED)
+        try:
+            await self._directory.suspend(shop_id, REVOKED)
+            self._evict_soon(shop_id)
+        finally:
+            self._revoking.pop(shop_id, None)
+
+    def _evict_soon(self, shop_id: int) -> None:
+        """Stop serving the shop, in a task of its own (a shop slow to stop delays no other):
+        no new batch starts at once; the shop is loaded again only once this is done."""
+        bot = self.loaded.pop(shop_id, None)
+        if bot is None or shop_id in self._closing:
+            return
+        task = asyncio.create_task(self._shut(bot), name=f"evict-{shop_id}")
+        self._closing[shop_id] = task
+        task.add_done_callback(lambda _: self._closing.pop(shop_id, None))
+
+    async def _shut(self, bot: ShopBot, grace: float = 10.0) -> None:
+        """The batch of updates in hand is finished first (within ``grace`` seconds; past it,
+        cancelled, and its updates wait out their lease), so whoever serves the shop next
+        continues in order; then its sender, Application and Midtrans client stop."""
+        if bot.drain is not None and not bot.drain.done():
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(bot.drain), grace)
+        for task in (bot.drain, bot.reconcile):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        await bot.outbox.stop()
+        with contextlib.suppress(Exception):
+            if bot.application.running:
+                await bot.application.stop()
+            await bot.application.shutdown()
+        await bot.midtrans.aclose()
+        logger.info("shop %d evicted", bot.shop.id)

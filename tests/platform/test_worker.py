@@ -1,0 +1,279 @@
+"""The platform end to end over real HTTP on a real PostgreSQL: Telegram stand-in (a bot per
+shop) -> the edge -> the inbox -> one worker -> the stand-in; payments through the Midtrans
+sandbox (a merchant per shop) -> the edge -> the shop's ledger -> its outbox -> the worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from starlette.types import Receive, Scope, Send
+
+from bot.config import load_settings
+from bot.platform.edge import EdgeApp
+from bot.platform.hosting import Hosting, PaymentsCache, shop_store
+from bot.platform.shops import HostedShop, ShopDirectory
+from bot.platform.worker import PartitionLocks, PlatformWorker, WorkerOptions
+from devtools.midtrans import MidtransSandbox
+from devtools.telegram import FakeUser, TelegramStandin
+from storage import Order, Store, Tx
+from storage.postgres import PostgresStore
+from tests.support.servers import serve_app
+from tests.support.waiting import wait_until
+from tests.support.webhooks import WebhookRelay
+from tests.support.world import FakeClock
+
+PLATFORM_TOKEN = "5000000001:PLATFORMplatformPLATFORM12345"
+KEYS = {"A": "SB-Mid-server-TokoAaaa_0001", "B": "SB-Mid-server-TokoBbbb_0002"}
+
+
+@dataclass
+class Hosted:
+    shop: HostedShop
+    bot: TelegramStandin
+    merchant: MidtransSandbox
+    store: Store
+
+
+@dataclass
+class Platform:
+    telegram: TelegramStandin
+    worker: PlatformWorker
+    directory: ShopDirectory
+    relay: WebhookRelay
+    shops: dict[str, Hosted]
+    new_worker: Callable[[], PlatformWorker]
+    clock: FakeClock
+
+
+@pytest.fixture
+async def platform(
+    directory: ShopDirectory, pg_store: PostgresStore, pg_database: str
+) -> AsyncIterator[Platform]:
+    telegram = TelegramStandin(token=PLATFORM_TOKEN, bot_username="warung_platform_bot")
+    sandbox = MidtransSandbox(KEYS["A"])
+    merchants = {"A": sandbox, "B": sandbox.add_merchant(KEYS["B"])}
+    bots = {name: telegram.add_bot(username=f"toko_{name}_bot") for name in KEYS}
+    served: list[EdgeApp] = []
+    clock = FakeClock()
+
+    async def forward(scope: Scope, receive: Receive, send: Send) -> None:
+        await served[0](scope, receive, send)
+
+    async with (
+        telegram.serve() as telegram_url,
+        serve_app(sandbox.app) as midtrans_url,
+        serve_app(forward) as edge_url,
+    ):
+        base = load_settings(
+            {
+                "TELEGRAM_BOT_TOKEN": PLATFORM_TOKEN,
+                "TELEGRAM_API_BASE_URL": telegram_url,
+                "MIDTRANS_SERVER_KEY": KEYS["A"],
+                "MIDTRANS_API_BASE_URL": midtrans_url,
+            }
+        )
+        hosting = Hosting(
+            base,
+            public_base_url=edge_url,
+            midtrans_base_urls={"sandbox": midtrans_url, "production": midtrans_url},
+        )
+        payments = PaymentsCache(pg_store, hosting, clock)
+        served.append(EdgeApp(pg_store, directory, payments, clock=clock))
+        relay = WebhookRelay(edge_url)
+        shops: dict[str, Hosted] = {}
+        for n, name in enumerate(KEYS):
+            shop = await directory.create(
+                owner_user_id=9000 + n,
+                bot_token=bots[name].token,
+                bot_username=f"toko_{name}_bot",
+                shop_key=f"key-{name}",
+                webhook_secret=f"secret-{name}",
+                midtrans_server_key=KEYS[name],
+                midtrans_environment="sandbox",
+            )
+            store = shop_store(pg_store, shop.id)
+            await store.run(Tx.add_product, "Kopi Susu", 18_000, None, datetime.now(UTC))
+            relay.add(bots[name], shop.shop_key, f"secret-{name}")
+            shops[name] = Hosted(shop, bots[name], merchants[name], store)
+
+        def new_worker() -> PlatformWorker:
+            # Two partitions: shop A (id 2) is in partition 0, shop B (id 3) in partition 1.
+            options = WorkerOptions(partitions=2, tick=0.05)
+            return PlatformWorker(
+                pg_store, pg_database, directory, hosting, clock=clock, options=options
+            )
+
+        worker = new_worker()
+        await worker.start()
+        try:
+            async with relay.running():
+                yield Platform(telegram, worker, directory, relay, shops, new_worker, clock)
+        finally:
+            await worker.stop()
+            await payments.close()
+
+
+async def checkout(hosted: Hosted, user: FakeUser, text: str) -> Order:
+    """Type an order, confirm, give details, pay at Indomaret (as tests/conftest.py does)."""
+    await user.ask(text)
+    await user.choose("Masukkan ke keranjang")
+    await user.choose("Checkout")
+    await user.ask("Budi Santoso")
+    user.press("Kirim nomor saya")
+    await hosted.bot.next_reply(user)
+    await user.choose("Lewati")
+    await user.choose("Lewati")  # note
+    user.tap("Bayar di Indomaret")
+    await hosted.bot.wait_for_message(user, lambda m: m.kind == "photo", timeout=10)
+    orders = await hosted.store.run(Tx.orders, customer_id=user.id, limit=1)
+    return orders[0]
+
+
+async def test_two_shops_on_one_worker_each_sell_and_get_paid_apart(platform: Platform) -> None:
+    a, b = platform.shops["A"], platform.shops["B"]
+    budi_a = a.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+    budi_b = b.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+
+    order_a = await checkout(a, budi_a, "2 kopi susu")
+    order_b = await checkout(b, budi_b, "1 kopi susu")
+
+    assert (order_a.gross_amount, order_b.gross_amount) == (36_000, 18_000)
+    assert sorted(platform.worker.loaded) == sorted([a.shop.id, b.shop.id])
+    await a.merchant.trigger(order_a.id, "settle")
+    paid = await a.bot.wait_for_message(budi_a, contains="Pembayaran diterima", timeout=10)
+    assert order_a.id in paid.text
+    assert (await a.store.run(Tx.order, order_a.id)).status == "paid"  # type: ignore[union-attr]
+    assert (await b.store.run(Tx.order, order_b.id)).status == "awaiting_payment"  # type: ignore[union-attr]
+    assert not any("Pembayaran diterima" in m.text for m in b.bot.messages(budi_b))
+    # Each shop's owner is an admin of that shop only (rights are per shop).
+    assert await a.store.run(Tx.admins) == {a.shop.owner_user_id: True}
+    assert await b.store.run(Tx.admins) == {b.shop.owner_user_id: True}
+    assert set(platform.relay.statuses) == {200}
+
+
+async def test_a_button_from_shop_a_does_nothing_in_shop_b(platform: Platform) -> None:
+    a, b = platform.shops["A"], platform.shops["B"]
+    budi_a = a.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+    budi_b = b.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+    menu = await budi_a.ask("/start")
+    product = next(b for m in menu for b in m.buttons if b.text.startswith("Kopi Susu"))
+    await budi_a.choose("Kopi Susu")  # the product's card in A, with its add button
+    card = a.bot.messages(budi_a)[-1]
+    add = next(b for b in card.buttons if b.data.startswith("a:"))  # "add 1 to the cart"
+    await budi_a.choose(add.text, card)
+
+    menu_b = next(m for m in await budi_b.ask("/start") if m.buttons)
+    seen_in_b = len(b.bot.messages(budi_b))
+    for data in (product.data, add.data):  # A's buttons, tapped on B's menu
+        await b.bot.wait_for_answer(budi_b.tap_data(data, menu_b))
+
+    assert len(b.bot.messages(budi_b)) == seen_in_b  # B answered the taps, nothing more
+    cart_b = await budi_b.choose("Keranjang", menu_b)
+    cart_a = await budi_a.choose("Keranjang", next(m for m in menu if m.buttons))
+    assert "Kopi Susu" in " ".join(m.text for m in cart_a)
+    assert "Kopi Susu" not in " ".join(m.text for m in cart_b)
+    assert await b.store.run(Tx.orders, customer_id=1001) == []
+
+
+async def test_a_revoked_token_suspends_only_its_shop(platform: Platform) -> None:
+    a, b = platform.shops["A"], platform.shops["B"]
+    a.bot.revoke()
+    budi_a = a.bot.user(1001, first_name="Budi")
+    budi_b = b.bot.user(1001, first_name="Budi")
+    budi_a.send_text("/start")
+
+    reply = await budi_b.ask("/start")
+
+    assert reply  # B answers while A's token is refused
+    await wait_until(lambda: a.shop.id not in platform.worker.loaded, 10, "A evicted")
+    suspended = await platform.directory.get(a.shop.id)
+    assert suspended is not None and suspended.status == "suspended"
+    assert "401" in suspended.status_reason
+
+
+async def test_a_token_revoked_while_the_shop_is_loaded_suspends_it_at_its_next_send(
+    platform: Platform,
+) -> None:
+    a, b = platform.shops["A"], platform.shops["B"]
+    budi_a = a.bot.user(1001, first_name="Budi")
+    budi_b = b.bot.user(1001, first_name="Budi")
+    assert await budi_a.ask("/start")
+    a.bot.revoke()
+
+    await a.store.run(Tx.enqueue, budi_a.id, "sendMessage", {"text": "halo"}, datetime.now(UTC))
+
+    await wait_until(lambda: a.shop.id not in platform.worker.loaded, 10, "A evicted")
+    suspended = await platform.directory.get(a.shop.id)
+    assert suspended is not None and suspended.status == "suspended"
+    pending = await a.store.run(Tx.outbox_messages, budi_a.id)
+    assert [(m.payload["text"], m.attempts, m.sent_at) for m in pending] == [("halo", 0, None)]
+    assert await budi_b.ask("/start")  # B is served all along
+
+
+async def test_a_shop_not_loaded_is_loaded_to_tell_its_seller_of_a_payment(
+    platform: Platform,
+) -> None:
+    a = platform.shops["A"]
+    seller = a.bot.user(a.shop.owner_user_id, first_name="Siti", started=True)
+    budi = a.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+    order = await checkout(a, budi, "1 kopi susu")
+    await a.merchant.trigger(order.id, "settle")
+    await a.bot.wait_for_message(budi, contains="Pembayaran diterima", timeout=10)
+    assert not any(order.id in m.text for m in a.bot.messages(seller))  # reversal window
+    await platform.worker.stop()
+    platform.clock.advance(6 * 60)  # past the 5-minute reversal window, nothing in any queue
+
+    fresh = platform.new_worker()
+    await fresh.start()
+    try:
+        told = await a.bot.wait_for_message(seller, contains=order.id, timeout=10)
+    finally:
+        await fresh.stop()
+
+    assert "Kopi Susu" in told.text
+
+
+async def test_a_second_worker_takes_half_the_shops_and_gives_them_back_when_it_dies(
+    platform: Platform,
+) -> None:
+    a, b = platform.shops["A"], platform.shops["B"]
+    first = platform.worker
+    budi_a = a.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+    budi_b = b.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+    assert await budi_a.ask("/start") and await budi_b.ask("/start")
+    assert sorted(first.loaded) == [a.shop.id, b.shop.id]
+
+    second = platform.new_worker()
+    await second.start()
+    try:
+        await wait_until(
+            lambda: first.locks.owned == {0} and second.locks.owned == {1}, 10, "a partition each"
+        )
+        order_b = await checkout(b, budi_b, "1 kopi susu")  # served by the second worker
+        assert b.shop.id in second.loaded and b.shop.id not in first.loaded
+        assert await budi_a.ask("/start")  # A stays with the first worker
+        assert list(first.loaded) == [a.shop.id]
+    finally:
+        await second.stop()  # its session ends: partition 1 is free again
+
+    await wait_until(lambda: first.locks.owned == {0, 1}, 10, "the partition back")
+    await b.merchant.trigger(order_b.id, "settle")
+    paid = await b.bot.wait_for_message(budi_b, contains="Pembayaran diterima", timeout=10)
+    assert order_b.id in paid.text
+    assert b.shop.id in first.loaded
+
+
+async def test_a_partition_has_one_owner_until_that_owner_is_gone(pg_database: str) -> None:
+    first, second = PartitionLocks(pg_database), PartitionLocks(pg_database)
+    try:
+        assert await first.try_take(0)
+        assert not await second.try_take(0)
+        assert await second.try_take(1)
+        await first.close()  # the process died: its session, and the lock, are gone
+        assert await second.try_take(0)
+    finally:
+        await first.close()
+        await second.close()
