@@ -82,7 +82,7 @@ def _cmd_platform(args: argparse.Namespace) -> int:
 
     settings = load_platform_settings(read_environment(Path(args.env_file)))
     mask = _configure_logging(settings.base)
-    mask.add(settings.database_url.get())
+    mask.add(settings.database_url.get(), settings.platform_bot_token.get())
     try:
         asyncio.run(run_platform(settings, args.role, mask))
     except StartupError as exc:

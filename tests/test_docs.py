@@ -149,3 +149,29 @@ def test_every_module_is_in_the_code_map() -> None:
     assert missing == [], "modules missing from README's Code map"
     stale = sorted(m for m in spelt if not (ROOT / m).is_file())
     assert stale == [], "README's Code map names files that do not exist"
+
+
+def test_every_platform_setting_is_in_its_readme_table_and_env_example() -> None:
+    """The names load_platform_settings reads beyond the bot's own: in README's "Platform
+    setting" table and, commented out, in .env.example."""
+    import base64
+
+    from bot.platform.config import load_platform_settings
+
+    env = _Recording(
+        {
+            "DATABASE_URL": "postgresql://warung@127.0.0.1/warung",
+            "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(bytes(32)).decode(),
+            "PLATFORM_LOOKUP_KEY": base64.b64encode(bytes(16)).decode(),
+            "PUBLIC_BASE_URL": "https://warung.example.com",
+            "PLATFORM_BOT_TOKEN": "123456789:" + "A" * 35,
+        }
+    )
+    load_platform_settings(env)
+    names = [n for n in dict.fromkeys(env.asked) if n not in settings_read()]
+    table = README.split("| Platform setting | Default | Meaning |", 1)[1].split("\n\n", 1)[0]
+    in_table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)`", table, flags=re.MULTILINE))
+    commented = set(re.findall(r"^# ([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE, flags=re.MULTILINE))
+    assert "PLATFORM_BOT_TOKEN" in names and len(names) >= 5, names
+    assert [n for n in names if n not in in_table] == [], "missing from README's platform table"
+    assert [n for n in names if n not in commented] == [], "missing from .env.example"

@@ -5,13 +5,15 @@ The platform reads the bot's Settings for what every hosted shop shares (timings
 ``LISTEN_HOST``/``LISTEN_PORT`` for the edge, ``TELEGRAM_API_BASE_URL``, ``MIDTRANS_API_BASE_URL``,
 ``LOG_LEVEL``) and these: ``DATABASE_URL`` (PostgreSQL), ``PLATFORM_MASTER_KEYS`` (the key ring
 that seals shop secrets), ``PLATFORM_LOOKUP_KEY`` (the token hash's key), ``PUBLIC_BASE_URL``
-(required here) and ``PLATFORM_PARTITIONS``. A bad value is one ConfigError line.
+(required here), ``PLATFORM_PARTITIONS`` and ``PLATFORM_BOT_TOKEN`` (the platform's own
+onboarding bot). A bad value is one ConfigError line.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -21,6 +23,7 @@ from bot.platform.secrets import KeyRing, SecretError, parse_key_ring
 
 DEFAULT_PARTITIONS = 16
 LOOKUP_KEY_MIN = 16
+_BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,12 @@ class PlatformSettings:
     public_base_url: str
     midtrans_base_urls: Mapping[str, str]
     partitions: int
+    platform_bot_token: Secret
+
+    @property
+    def platform_bot_id(self) -> int:
+        """The platform bot's own id (a token starts with it)."""
+        return int(self.platform_bot_token.get().split(":", 1)[0])
 
     def __repr__(self) -> str:
         return f"PlatformSettings(public_base_url={self.public_base_url!r}, ...)"
@@ -59,7 +68,20 @@ def load_platform_settings(env: Mapping[str, str]) -> PlatformSettings:
             else dict(MIDTRANS_BASE_URLS)
         ),
         partitions=_partitions(env.get("PLATFORM_PARTITIONS", "")),
+        platform_bot_token=_platform_bot_token(env.get("PLATFORM_BOT_TOKEN", "")),
     )
+
+
+def _platform_bot_token(text: str) -> Secret:
+    example = "123456789:AA... (from @BotFather, for the platform's own bot)"
+    value = text.strip()
+    if not value:
+        raise ConfigError(
+            "PLATFORM_BOT_TOKEN", "is not set (the platform's onboarding bot)", example
+        )
+    if not _BOT_TOKEN.fullmatch(value):
+        raise ConfigError("PLATFORM_BOT_TOKEN", "does not look like a bot token", example)
+    return Secret(value)
 
 
 def _database_url(text: str) -> Secret:

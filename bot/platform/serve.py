@@ -4,6 +4,9 @@ An edge serves ``/tg/{shop_key}``, ``/midtrans/{shop_key}/notification`` and ``/
 ``LISTEN_HOST``:``LISTEN_PORT``; a worker serves the shops of the partitions it can take. ``all``
 runs both in one process (a small deployment). Every process opens its own PostgreSQL
 connection (schema migrated under the advisory lock, so processes starting together are safe).
+Of the ``worker`` and ``all`` processes, the one holding the leader lock runs the platform bot
+(``bot/platform/leader.py``); every worker tells a seller of a suspended shop through the
+platform bot's API (sending needs no lock).
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import logging
 import resource
 import signal
 
+import httpx
 import psycopg
 import uvicorn
+from telegram import Bot
 
 from bot.config import Settings
 from bot.connections import (
@@ -29,8 +34,11 @@ from bot.logging_filter import SecretMask
 from bot.platform.config import PlatformSettings
 from bot.platform.edge import EdgeApp
 from bot.platform.hosting import Hosting, PaymentsCache
+from bot.platform.leader import LeaderLock, PlatformApplication, PlatformBotLeader
+from bot.platform.onboarding import Onboarding
+from bot.platform.platform_bot import PlatformBot, build_application, notify_suspended
 from bot.platform.secrets import SecretBox
-from bot.platform.shops import ShopDirectory
+from bot.platform.shops import HostedShop, ShopDirectory
 from bot.platform.worker import PlatformWorker, WorkerOptions
 from bot.rules.clock import utc_now
 from bot.startup import EXIT_TRY_AGAIN, StartupError, bind_listener
@@ -41,13 +49,21 @@ logger = logging.getLogger(__name__)
 ROLES = ("edge", "worker", "all")
 
 
-async def run_platform(settings: PlatformSettings, role: str, mask: SecretMask | None) -> None:
-    """Run ``role`` until SIGINT or SIGTERM."""
+async def run_platform(
+    settings: PlatformSettings,
+    role: str,
+    mask: SecretMask | None,
+    stop: asyncio.Event | None = None,
+    *,
+    leader_retry: float = 5.0,
+) -> None:
+    """Run ``role`` until SIGINT or SIGTERM (or until ``stop`` is set, when given)."""
     raise_descriptor_limit()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
     base = settings.base
     socket = bind_listener(base.listen_host, base.listen_port) if role != "worker" else None
     try:
@@ -83,17 +99,61 @@ async def run_platform(settings: PlatformSettings, role: str, mask: SecretMask |
             running.push_async_callback(_stop_server, server, task)
             logger.info("edge listening on %s:%d", base.listen_host, base.listen_port)
         if role in ("worker", "all"):
+            notifier = Bot(settings.platform_bot_token.get(), base_url=base.telegram_base_url)
+            running.push_async_callback(notifier.shutdown)
+
+            async def tell_seller(shop: HostedShop, reason: str) -> None:
+                await notifier.initialize()  # once; again after a failed first try
+                await notify_suspended(notifier, directory, shop, reason)
+
             worker = PlatformWorker(
                 store,
                 settings.database_url.get(),
                 directory,
                 hosting,
                 options=WorkerOptions(partitions=settings.partitions),
+                on_suspended=tell_seller,
             )
             await worker.start()
             running.push_async_callback(worker.stop)
             logger.info("worker started (%d partitions)", settings.partitions)
+            http = httpx.AsyncClient(timeout=base.request_timeout.total_seconds())
+            running.push_async_callback(http.aclose)
+            leader = PlatformBotLeader(
+                LeaderLock(settings.database_url.get()),
+                lambda: _platform_bot(settings, directory, http, mask),
+                retry=leader_retry,
+            )
+            await leader.start()
+            running.push_async_callback(leader.stop)
         await stop.wait()
+
+
+def _platform_bot(
+    settings: PlatformSettings,
+    directory: ShopDirectory,
+    http: httpx.AsyncClient,
+    mask: SecretMask | None,
+) -> PlatformApplication:
+    """The platform bot's Application: onboarding over ``http``, each pasted secret masked."""
+    base = settings.base
+    onboarding = Onboarding(
+        http=http,
+        telegram_base_url=base.telegram_base_url.removesuffix("/bot"),
+        public_base_url=settings.public_base_url,
+        hash_token=directory.token_hash,
+        midtrans_urls={
+            "sandbox": settings.midtrans_base_urls["sandbox"],
+            "production": settings.midtrans_base_urls["production"],
+        },
+        platform_bot_id=settings.platform_bot_id,
+        remember_secret=mask.add if mask is not None else None,
+    )
+    return build_application(
+        settings.platform_bot_token.get(),
+        PlatformBot(onboarding, directory),
+        base_url=base.telegram_base_url,
+    )
 
 
 def _limits(base: Settings) -> ConnectionLimits:

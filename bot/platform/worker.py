@@ -25,8 +25,11 @@ reloaded at the next check of the directory.
 Each shop works in tasks of its own, so a slow or failing shop delays no other. A shop whose
 token Telegram refuses (401) is suspended with that reason and evicted.
 
+When it suspends a shop it calls ``on_suspended(shop, reason)`` (``python -m bot platform``:
+the platform bot tells the seller, ``notify_suspended``).
+
 Not yet: the checkout timeout of abandoned checkouts (it needs PTB's job queue), leader
-housekeeping (webhook health checks, telling sellers of a suspension through the platform bot).
+housekeeping (webhook health checks).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,6 +79,8 @@ WORKER_PRESENCE = PARTITION_LOCK - 1
 
 INBOX_KEEP = timedelta(days=1)
 """Handled updates are kept this long: a retry of Telegram's within it is still absorbed."""
+
+OnSuspended = Callable[[HostedShop, str], Awaitable[object]]
 
 REVOKED = "Telegram refused the bot token (401): it was revoked or the bot deleted"
 
@@ -193,8 +198,10 @@ class PlatformWorker:
         *,
         clock: Clock = utc_now,
         options: WorkerOptions = WorkerOptions(),
+        on_suspended: OnSuspended | None = None,
     ) -> None:
         self._store = store
+        self._on_suspended = on_suspended
         self._directory = directory
         self._hosting = hosting
         self._clock = clock
@@ -476,10 +483,21 @@ class PlatformWorker:
         """Telegram refused the shop's token: suspend it (the seller replaces the token)."""
         logger.warning("shop %d: %s; suspended", shop_id, REVOKED)
         try:
-            await self._directory.suspend(shop_id, REVOKED)
+            moved = await self._directory.suspend(shop_id, REVOKED)
             self._evict_soon(shop_id)
+            if moved and self._on_suspended is not None:
+                await self._tell_suspended(shop_id)
         finally:
             self._revoking.pop(shop_id, None)
+
+    async def _tell_suspended(self, shop_id: int) -> None:
+        assert self._on_suspended is not None
+        try:
+            shop = await self._directory.get(shop_id)
+            if shop is not None:
+                await self._on_suspended(shop, REVOKED)
+        except Exception:
+            logger.exception("shop %d: telling its seller of the suspension failed", shop_id)
 
     def _evict_soon(self, shop_id: int) -> None:
         """Stop serving the shop, in a task of its own (a shop slow to stop delays no other):

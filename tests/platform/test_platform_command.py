@@ -26,8 +26,15 @@ GOOD = {
     "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(bytes(range(32))).decode(),
     "PLATFORM_LOOKUP_KEY": base64.b64encode(b"lookup-key-0123456789abcdef").decode(),
     "PUBLIC_BASE_URL": "https://warung.example.com",
+    "PLATFORM_BOT_TOKEN": "5000000001:PLATFORMplatformPLATFORMplatform12345",
 }
-PLATFORM_SETTINGS = [*GOOD, "PLATFORM_PARTITIONS", "TELEGRAM_BOT_TOKEN", "MIDTRANS_SERVER_KEY"]
+PLATFORM_SETTINGS = [
+    *GOOD,
+    "PLATFORM_PARTITIONS",
+    "TELEGRAM_BOT_TOKEN",
+    "MIDTRANS_SERVER_KEY",
+    "TELEGRAM_API_BASE_URL",
+]
 
 
 @pytest.mark.parametrize(
@@ -42,6 +49,8 @@ PLATFORM_SETTINGS = [*GOOD, "PLATFORM_PARTITIONS", "TELEGRAM_BOT_TOKEN", "MIDTRA
         ("PUBLIC_BASE_URL", "", "PUBLIC_BASE_URL: is not set"),
         ("PUBLIC_BASE_URL", "http://warung.example.com", "PUBLIC_BASE_URL: must be an https"),
         ("PLATFORM_PARTITIONS", "0", "PLATFORM_PARTITIONS: must be a whole number"),
+        ("PLATFORM_BOT_TOKEN", "", "PLATFORM_BOT_TOKEN: is not set"),
+        ("PLATFORM_BOT_TOKEN", "12345:short", "PLATFORM_BOT_TOKEN: does not look like a bot"),
     ],
 )
 def test_each_bad_setting_is_one_line_and_a_non_zero_exit(
@@ -137,6 +146,8 @@ def _platform_env(dsn: str) -> dict[str, str]:
     return {
         **{k: v for k, v in os.environ.items() if k not in PLATFORM_SETTINGS},
         **GOOD,
+        # Nothing answers there: the leader's platform bot logs one line and tries again.
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{closed_port()}/bot",
         "DATABASE_URL": (
             f"postgresql://{fields['user']}@/{fields['dbname']}"
             f"?host={fields['host']}&port={fields['port']}"

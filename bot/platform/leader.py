@@ -1,0 +1,151 @@
+"""The platform bot, run by exactly one process at a time: the leader.
+
+Every ``--role worker`` or ``--role all`` process tries to take one PostgreSQL session advisory
+lock (``LEADER_LOCK``) on a connection of its own; the one that holds it runs the platform bot
+and polls Telegram for its updates (getUpdates). When that process dies its session ends, the
+lock is free, and another process takes it within ``retry`` seconds and polls on from the offset
+Telegram kept (updates wait there for 24 hours), so no seller's message is lost.
+
+Why polling and not a webhook through the edge: the platform bot gets few updates (sellers
+making and managing shops), polling needs no public path or secret of its own, and the edge
+stays stateless: it would otherwise have to hand the platform bot's updates to whichever process
+leads (an inbox and a drain of their own). Telegram itself refuses a second getUpdates of the
+same bot (409), so even a short overlap of two leaders cannot deliver an update twice. What a
+leader change loses: a /newshop conversation in the middle (kept in memory); the seller starts
+it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.platform.platform_bot import set_commands
+
+logger = logging.getLogger(__name__)
+
+LEADER_LOCK = 0x5741_5255_4E47_0FFD
+"""Held by the process that runs the platform bot (apart from the partition locks)."""
+
+PlatformApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class LeaderLock:
+    """The leader's session advisory lock on a connection of its own."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._conn: psycopg.Connection[Any] | None = None
+
+    async def try_take(self) -> bool:
+        def take() -> bool:
+            if self._conn is None:
+                self._conn = psycopg.connect(self._dsn, autocommit=True)
+            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()
+            return bool(row and row[0])
+
+        try:
+            return await asyncio.to_thread(take)
+        except psycopg.Error as exc:
+            logger.warning("leader lock: %s", (str(exc).strip().splitlines() or ["no answer"])[0])
+            await self.close()
+            return False
+
+    async def still_held(self) -> bool:
+        """False once the lock's connection is gone (the lock went with it)."""
+        conn = self._conn
+        if conn is None:
+            return False
+        try:
+            await asyncio.to_thread(conn.execute, "SELECT 1")
+        except psycopg.Error:
+            await self.close()
+            return False
+        return True
+
+    async def close(self) -> None:
+        """Gives the lock up (the session ends)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                await asyncio.to_thread(conn.close)
+
+
+class PlatformBotLeader:
+    """Runs the platform bot (``build()``) while this process holds the leader lock."""
+
+    def __init__(
+        self,
+        lock: LeaderLock,
+        build: Callable[[], PlatformApplication],
+        *,
+        retry: float = 5.0,
+        poll_timeout: int = 10,
+    ) -> None:
+        self._lock = lock
+        self._build = build
+        self._retry = retry
+        self._poll_timeout = poll_timeout
+        self._task: asyncio.Task[None] | None = None
+        self.leading = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="platform-bot-leader")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._lock.close()
+
+    async def _run(self) -> None:
+        while True:
+            if await self._lock.try_take():
+                logger.info("this process leads: it runs the platform bot")
+                try:
+                    await self._lead()
+                except asyncio.CancelledError:
+                    raise
+                except TelegramError as exc:  # Telegram down, or the token refused
+                    logger.error("the platform bot could not start: %s; trying again", exc)
+                except Exception:
+                    logger.exception("the platform bot stopped; trying again")
+                finally:
+                    self.leading.clear()
+                await self._lock.close()
+            await asyncio.sleep(self._retry)
+
+    async def _lead(self) -> None:
+        application = self._build()
+        await application.initialize()
+        try:
+            await set_commands(application)
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(timeout=self._poll_timeout)
+            self.leading.set()
+            held = True
+            while held:
+                await asyncio.sleep(self._retry)
+                held = await self._lock.still_held()
+            logger.warning("lost the leader lock's database connection: platform bot stopped")
+        finally:
+            await asyncio.shield(_stop(application))
+
+
+async def _stop(application: PlatformApplication) -> None:
+    with contextlib.suppress(Exception):
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+    with contextlib.suppress(Exception):
+        await application.shutdown()
