@@ -1,4 +1,4 @@
-"""``python -m bench [notifications|checkout|memory|slip ...]``: every benchmark, or the named ones.
+"""``python -m bench [notifications|checkout|memory|slip|platform ...]``: all, or the named ones.
 
 Each prints a short table and one JSON line (``{"bench": name, ...}``). Extra arguments after a
 single name go to that benchmark, e.g. ``python -m bench notifications --orders 2000``.
@@ -10,13 +10,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import checkout, memory, notifications, slip
+from bench import checkout, memory, notifications, platform, slip
 
 BENCHES: dict[str, Callable[[list[str] | None], Any]] = {
     "notifications": notifications.main,
     "checkout": checkout.main,
     "memory": memory.main,
     "slip": slip.main,
+    "platform": platform.main,
 }
 
 
