@@ -174,6 +174,8 @@ async def _run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                     sent = time.monotonic()
                     await _send_start(store, shop_id, 1, chat)
                     firsts.append((await pushes.wait_for(http, {chat}, 30))[chat] - sent)
+                    await asyncio.sleep(1.0)  # the rest of that reply sent: the shop idle
+                    await pushes.refresh(http)
                     sent = time.monotonic()
                     await _send_start(store, shop_id, 2, chat)
                     warms.append((await pushes.wait_for(http, {chat}, 30))[chat] - sent)

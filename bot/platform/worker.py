@@ -388,9 +388,7 @@ class PlatformWorker:
         )
         register_handlers(application, checkout_timeout=None)
         application.add_error_handler(self._on_error_of(shop.id))
-        midtrans = MidtransClient(
-            settings.midtrans_server_key.get(), base_url=settings.midtrans_base_url
-        )
+        midtrans = self._hosting.midtrans_client(settings)
         services: Services | None = None
 
         async def send_code(message: OutboxMessage) -> None:
