@@ -12,8 +12,9 @@ the difference divided by the shops is the RSS per idle loaded shop.
 Then ``--cold`` more shops, never loaded (an evicted shop takes the same path: the worker loads
 it from the directory at its next update), get one ``/start`` each, one after another: the time
 from the inbox commit to the reply arriving at the stand-in is the first reply of a cold shop
-(it includes the wait for the worker's next tick, 0.5 s apart). A second ``/start`` to the same
-shop, now loaded, gives the warm figure beside it.
+(it includes the wait for the worker's next tick, 0.5 s apart; each update is written at a
+random phase of it). A second ``/start`` to the same shop, now loaded, gives the warm figure
+beside it: the difference is what loading the shop costs.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import base64
 import json
+import random
 import secrets
 import tempfile
 import time
@@ -171,10 +173,12 @@ async def _run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 firsts, warms = [], []
                 for n, shop_id in enumerate(cold):
                     chat = 50_000 + n
+                    await asyncio.sleep(random.uniform(0.0, 0.5))  # any phase of the tick
                     sent = time.monotonic()
                     await _send_start(store, shop_id, 1, chat)
                     firsts.append((await pushes.wait_for(http, {chat}, 30))[chat] - sent)
-                    await asyncio.sleep(1.0)  # the rest of that reply sent: the shop idle
+                    # The rest of that reply sent, the shop idle; then any phase of the tick.
+                    await asyncio.sleep(1.0 + random.uniform(0.0, 0.5))
                     await pushes.refresh(http)
                     sent = time.monotonic()
                     await _send_start(store, shop_id, 2, chat)
