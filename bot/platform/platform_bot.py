@@ -49,6 +49,7 @@ from bot.platform.onboarding import (
     SERVER_KEY_PREFIXES,
     TOKEN_SHAPE,
     CheckedBot,
+    CheckedKey,
     Onboarding,
     Refusal,
     Webhook,
@@ -175,16 +176,26 @@ async def token_pasted(update: Update, context: Context) -> int:
     return ASK_KEY
 
 
-async def key_pasted(update: Update, context: Context) -> int:
-    lang = user_lang(update)
+async def _pasted_key(update: Update, context: Context) -> tuple[str, CheckedKey] | None:
+    """The server key just pasted (deleted from the chat) once Midtrans accepts it; None when
+    there is none or it was refused (the seller has been told why and may paste again)."""
     pasted = await _take_secret(update)
     if pasted is None:
-        return ASK_KEY
-    platform = _platform(context)
-    checked = await platform.onboarding.check_server_key(pasted)
+        return None
+    checked = await _platform(context).onboarding.check_server_key(pasted)
     if isinstance(checked, Refusal):
-        await reply(update, checked.text(lang))
+        await reply(update, checked.text(user_lang(update)))
+        return None
+    return pasted.strip(), checked
+
+
+async def key_pasted(update: Update, context: Context) -> int:
+    lang = user_lang(update)
+    accepted = await _pasted_key(update, context)
+    if accepted is None:
         return ASK_KEY
+    key, checked = accepted
+    platform = _platform(context)
     user, data = update.effective_user, context.user_data
     assert user is not None and data is not None
     bot: CheckedBot = data["bot"]
@@ -196,7 +207,7 @@ async def key_pasted(update: Update, context: Context) -> int:
             bot_username=bot.username,
             shop_key=hook.shop_key,
             webhook_secret=hook.secret_token,
-            midtrans_server_key=pasted.strip(),
+            midtrans_server_key=key,
             midtrans_environment=checked.environment,
         )
     except TokenTaken:  # another seller's /newshop with the same bot finished first
@@ -399,18 +410,14 @@ async def _still_own(update: Update, context: Context) -> HostedShop | None:
 
 async def new_key_pasted(update: Update, context: Context) -> int:
     lang = user_lang(update)
-    pasted = await _take_secret(update)
-    if pasted is None:
+    accepted = await _pasted_key(update, context)
+    if accepted is None:
         return ASK_NEW_KEY
-    platform = _platform(context)
-    checked = await platform.onboarding.check_server_key(pasted)
-    if isinstance(checked, Refusal):
-        await reply(update, checked.text(lang))
-        return ASK_NEW_KEY
+    key, checked = accepted
     shop = await _still_own(update, context)
     if shop is None:
         return ConversationHandler.END
-    await platform.directory.rotate_server_key(shop.id, pasted.strip(), checked.environment)
+    await _platform(context).directory.rotate_server_key(shop.id, key, checked.environment)
     environment = t(lang, f"platform.env.{checked.environment}")
     username = _name(shop.bot_username)
     await reply(update, t(lang, "platform.rotate.done", username=username, environment=environment))

@@ -80,25 +80,31 @@ def test_the_platform_starts_answers_and_stops_on_sigterm(
     dsn = pg_server.new_database()
     port = closed_port()
     env = {**_platform_env(dsn), "LISTEN_HOST": "127.0.0.1", "LISTEN_PORT": str(port)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "platform"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = tmp_path / "platform.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "platform"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+            text=True,
+        )
     try:
-        health = _wait_for_health(f"http://127.0.0.1:{port}", process)
+        health = _wait_for_health(f"http://127.0.0.1:{port}", process, log)
         unknown = httpx.post(f"http://127.0.0.1:{port}/tg/no-such-shop", json={"update_id": 1})
         assert (health, unknown.status_code) == (200, 404)
+        # The listener answers before the worker's first tick takes its partitions.
+        deadline = time.monotonic() + 30
+        while "worker owns partition" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
         status = process.wait(timeout=15)
-        assert status == 0, process.communicate()[1]
+        assert status == 0, log.read_text()
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    _, err = process.communicate()
+    err = log.read_text()
     assert "Traceback" not in err
     assert "worker owns partition" in err
 
@@ -155,11 +161,11 @@ def _platform_env(dsn: str) -> dict[str, str]:
     }
 
 
-def _wait_for_health(url: str, process: subprocess.Popen[str]) -> int:
+def _wait_for_health(url: str, process: subprocess.Popen[str], log: Path) -> int:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the platform exited: {process.communicate()[1]}")
+            raise AssertionError(f"the platform exited: {log.read_text()}")
         try:
             return httpx.get(f"{url}/healthz", timeout=2).status_code
         except httpx.TransportError:
