@@ -13,10 +13,11 @@ from storage.models import (
     SalesReport,
 )
 from storage.store import Store
-from storage.tx import OutOfStock, PendingLimit, TokenTaken, TooManyPending, Tx
+from storage.tx import CheckBand, OutOfStock, PendingLimit, TokenTaken, TooManyPending, Tx
 
 __all__ = [
     "Charge",
+    "CheckBand",
     "Customer",
     "HistoryEntry",
     "NewOrder",

@@ -65,6 +65,16 @@ class PendingLimit:
     limit: int
 
 
+@dataclass(frozen=True)
+class CheckBand:
+    """Orders created in (``created_after``, ``created_until``] (None: no bound) are due for a
+    status check once last checked (or created) at or before ``checked_before``."""
+
+    created_after: datetime | None
+    created_until: datetime | None
+    checked_before: datetime
+
+
 def ts(moment: datetime) -> str:
     """Times are stored as UTC ISO strings, so they sort and compare as text."""
     if moment.tzinfo is None:
@@ -614,6 +624,36 @@ class Tx:
             (self.shop_id, *statuses),
         ).fetchall()
         return [(r["id"], _req_dt(r["created_at"]), _dt(r["last_checked_at"])) for r in rows]
+
+    def orders_due_for_poll(self, statuses: Sequence[str], bands: Sequence[CheckBand]) -> list[str]:
+        """Ids of orders in ``statuses`` whose turn to be polled has come, least recently
+        checked first: an order is due when its creation time falls in a band and its last
+        check (or its creation) is at or before that band's ``checked_before``. The bands come
+        from the poller's rule, so only the due orders leave the database, however many are
+        pending."""
+        marks = ", ".join("?" for _ in statuses)
+        checked = "COALESCE(last_checked_at, created_at)"
+        clauses: list[str] = []
+        params: list[object] = [self.shop_id, *statuses]
+        for band in bands:
+            clause = [f"{checked} <= ?"]
+            params.append(ts(band.checked_before))
+            if band.created_after is not None:
+                clause.append("created_at > ?")
+                params.append(ts(band.created_after))
+            if band.created_until is not None:
+                clause.append("created_at <= ?")
+                params.append(ts(band.created_until))
+            clauses.append("(" + " AND ".join(clause) + ")")
+        if not clauses:
+            return []
+        rows = self._run(
+            "SELECT id FROM orders"
+            f" WHERE shop_id = ? AND status IN ({marks}) AND ({' OR '.join(clauses)})"
+            f" ORDER BY {checked}, id",
+            tuple(params),
+        ).fetchall()
+        return [row["id"] for row in rows]
 
     def paid_orders_awaiting_seller(self, status: str, paid_before: datetime) -> list[Order]:
         """Paid orders whose reversal window has passed and whose seller was not told yet."""

@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.payments.service import PaymentService
 from bot.rules.clock import Clock, utc_now
 from bot.rules.orders import PENDING
-from storage import Store, Tx
+from storage import CheckBand, Store, Tx
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,25 @@ def poll_interval(age: timedelta, recent_interval: timedelta) -> timedelta:
         if age < up_to:
             return interval
     return OLDEST_INTERVAL
+
+
+def poll_bands(now: datetime, recent_interval: timedelta) -> list[CheckBand]:
+    """``poll_interval`` as bands of creation time, so the store returns only due orders."""
+    ages: list[tuple[timedelta, timedelta]] = [(RECENT, recent_interval), *TIERS]
+    bands: list[CheckBand] = []
+    younger_than: timedelta | None = None  # the youngest band takes any newer order too
+    for up_to, interval in ages:
+        until = None if younger_than is None else now - younger_than
+        bands.append(CheckBand(now - up_to, until, now - interval))
+        younger_than = up_to
+    bands.append(
+        CheckBand(
+            None,
+            now - RECENT if younger_than is None else now - younger_than,
+            now - OLDEST_INTERVAL,
+        )
+    )
+    return bands
 
 
 class RateLimit:
@@ -129,13 +148,8 @@ class StatusPoller:
 
     async def poll_once(self, now: datetime) -> int:
         """Ask about the pending orders whose turn has come; returns how many were asked."""
-        orders = await self._store.run(Tx.check_times, sorted(PENDING))
-        recent = self._settings.status_poll_interval
-        due = [
-            order_id
-            for order_id, created, checked in orders
-            if now - (checked or created) >= poll_interval(now - created, recent)
-        ]
+        bands = poll_bands(now, self._settings.status_poll_interval)
+        due = await self._store.run(Tx.orders_due_for_poll, sorted(PENDING), bands)
         for order_id in due:
             await self._check(order_id, "poll")
         return len(due)

@@ -1,6 +1,7 @@
 """Repository operations: stock reservation, status moves, outbox order, reports (both backends:
 the ``store`` fixture of conftest.py)."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -138,3 +139,34 @@ async def test_sales_report_counts_paid_orders_by_wib_day(store: Store) -> None:
     assert report.revenue == 48_000
     assert report.top_products[0] == ("Kopi susu", 2, 36_000)
     assert report.revenue_by_day == (("2026-11-25", 36_000), ("2026-11-26", 12_000))
+
+
+@pytest.mark.parametrize("recent", [timedelta(seconds=15), timedelta(minutes=5)])
+async def test_orders_due_for_poll_are_the_ones_poll_interval_names(
+    store: Store, recent: timedelta
+) -> None:
+    """The SQL bands and ``poll_interval`` are one rule: for orders of every age, checked at
+    every distance, the store returns exactly the orders the rule calls due (a 5-minute recent
+    interval is longer than the next tier's 2 minutes: the bands must not assume they grow)."""
+    from bot.payments.polling import poll_bands, poll_interval
+
+    kopi = await store.run(Tx.add_product, "Kopi susu", 18_000, None, NOW)
+    now = NOW + timedelta(hours=12)
+    ages = [timedelta(minutes=m) for m in (0, 1, 30, 59, 60, 61, 119, 359, 360, 361, 600)]
+    since_check = [None, *(timedelta(seconds=s) for s in (0, 14, 15, 119, 120, 299, 300, 599, 600))]
+    expected = set()
+    for a, age in enumerate(ages):
+        for c, checked in enumerate(since_check):
+            order_id = f"WB-P{a}-{c}"
+            created = now - age
+            order = _order(order_id, OrderItem(kopi.id, kopi.name, kopi.price, 1))
+            await store.run(Tx.create_order, replace(order, created_at=created))
+            last = created if checked is None or checked > age else now - checked
+            if checked is not None and checked <= age:
+                await store.run(Tx.stamp_order, order_id, last_checked_at=last)
+            if now - last >= poll_interval(age, recent):
+                expected.add(order_id)
+    due = await store.run(Tx.orders_due_for_poll, ["awaiting_payment"], poll_bands(now, recent))
+    assert set(due) == expected
+    assert len(due) == len(expected)
+    assert 0 < len(expected) < len(ages) * len(since_check)
