@@ -34,6 +34,14 @@ FIRST_CHAT = 1_000_000
 PRICE = 15_000
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+_RUNTIME_PYTHON = ROOT / ".venv-run" / "bin" / "python"
+BOT_PYTHON = os.environ.get("BENCH_BOT_PYTHON") or (
+    str(_RUNTIME_PYTHON) if _RUNTIME_PYTHON.exists() else PYTHON
+)
+"""The interpreter of ``python -m bot``: the runtime venv (``make install``), as a seller runs
+it, when there is one. The dev venv also holds the platform extra, and python-telegram-bot
+imports ``cryptography`` whenever it is installed (Telegram Passport): about 8 MB of RSS a
+single-shop install does not have. The code is this tree's either way (PYTHONPATH)."""
 
 
 def percentile(values: Sequence[float], q: float) -> float:

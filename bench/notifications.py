@@ -50,6 +50,7 @@ from typing import Any
 import httpx
 
 from bench.common import (
+    BOT_PYTHON,
     FIRST_CHAT,
     PYTHON,
     ROOT,
@@ -243,7 +244,7 @@ def start_bot(
     )
     module = "bench.bot_unthrottled" if unthrottled else "bot"
     env_file = directory / "no.env"
-    args = [PYTHON, "-m", module, "--env-file", str(env_file), "run"]
+    args = [BOT_PYTHON, "-m", module, "--env-file", str(env_file), "run"]
     child = start_process(f"bot-{port}", args, directory, env)
     url = f"http://127.0.0.1:{port}"
     wait_http(child, url + "/healthz", timeout=60)
