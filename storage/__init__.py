@@ -2,6 +2,7 @@
 
 from storage.models import (
     Charge,
+    CheckoutDeadline,
     Customer,
     HistoryEntry,
     NewOrder,
@@ -17,6 +18,7 @@ from storage.tx import OutOfStock, PendingLimit, TokenTaken, TooManyPending, Tx
 
 __all__ = [
     "Charge",
+    "CheckoutDeadline",
     "Customer",
     "HistoryEntry",
     "NewOrder",
