@@ -202,6 +202,7 @@ async def _fill(store: PostgresStore) -> None:
     await store.run(Tx.enqueue, 4242, "sendMessage", {"text": "hi"}, NOW)
     await store.run(Tx.add_admin, 9000, NOW, owner=True)
     await store.run(Tx.put_bot_state, "chat", "4242", "{}")
+    await store.run(Tx.set_checkout_deadline, 4242, 4242, "id", NOW)
     await store.run(Tx.raise_alert_once, "telegram", NOW)
     await store.run(Tx.set_shop_setting, "name", "Warung")
     await store.run(Tx.inbox_add, 1, "{}", NOW)
