@@ -137,7 +137,7 @@ def schedule(job_queue: JobQueue[Any], interval: timedelta) -> None:
             logger.exception("checkout timeout sweep failed")
             return
         if count:
-            logger.info("checkout timeout: %d unfinished checkouts dropped", count)
+            logger.info("checkout timeout: %d checkout deadlines were due", count)
 
     job_queue.run_repeating(run, interval=interval, first=0, name="checkout-timeout")
 
