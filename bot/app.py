@@ -18,7 +18,6 @@ import socket
 import sqlite3
 import warnings
 from collections.abc import Awaitable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defau
 from bot.chat import groups, guards
 from bot.chat.context import CONTEXT_TYPES
 from bot.chat.customer import register as customer
+from bot.chat.customer import timeout as checkout_timeout
 from bot.chat.seller import register as admin
 from bot.chat.seller.common import load_admins
 from bot.chat.seller.register import CLAIM_GATE
@@ -105,7 +105,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 def _serial_keys(update: object) -> set[tuple[str, int]]:
     """The locks an update needs: its chat's and its sender's (one shared key when neither)."""
     keys: set[tuple[str, int]] = set()
-    if isinstance(update, Update):
+    if isinstance(update, checkout_timeout.CheckoutExpired):
+        keys.update({("chat", update.chat_id), ("user", update.user_id)})
+    elif isinstance(update, Update):
         if update.effective_chat:
             keys.add(("chat", update.effective_chat.id))
         if update.effective_user:
@@ -194,7 +196,7 @@ class BotRuntime:
             special={SEND_PAYMENT_CODE: self._send_payment_code},
         )
 
-        register_handlers(application, checkout_timeout=settings.checkout_timeout)
+        register_handlers(application)
 
         await _initialize(application, settings)  # getMe: the token and the network
         if settings.payment_worker and str(settings.database_path) != ":memory:":
@@ -231,6 +233,7 @@ class BotRuntime:
             schedule_reconciliation(
                 application.job_queue, svc.payments, store, settings, clock=self.clock
             )
+            checkout_timeout.schedule(application.job_queue, settings.reconcile_interval)
         poller = StatusPoller(svc.payments, store, settings, clock=self.clock)
         self._poller_task = asyncio.create_task(poller.run(), name="status-poller")
         try:
@@ -382,13 +385,9 @@ class BotRuntime:
         await self.stop()
 
 
-def register_handlers(
-    application: Application[Any, Any, Any, Any, Any, Any],
-    *,
-    checkout_timeout: timedelta | None,
-) -> None:
+def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Every handler of a shop's bot, in order: the single-shop bot's and each hosted shop's
-    (``bot.platform.worker``, which has no job queue and so no ``checkout_timeout``)."""
+    (``bot.platform.worker``)."""
     with warnings.catch_warnings():
         # PTB notes that per_message=False does not track buttons per message; our buttons
         # carry all they need in their data, and the conversation is per chat on purpose.
@@ -396,7 +395,7 @@ def register_handlers(
         guards.register(application)  # forged button data stops here, answered
         groups.register(application)  # first: no shopping handler sees a group update
         admin.register(application)
-        customer.register(application, checkout_timeout=checkout_timeout)
+        customer.register(application)
     application.add_error_handler(_on_error)
 
 

@@ -2,6 +2,7 @@
 
 from storage.models import (
     Charge,
+    CheckoutDeadline,
     Customer,
     HistoryEntry,
     NewOrder,
@@ -18,6 +19,7 @@ from storage.tx import CheckBand, OutOfStock, PendingLimit, TokenTaken, TooManyP
 __all__ = [
     "Charge",
     "CheckBand",
+    "CheckoutDeadline",
     "Customer",
     "HistoryEntry",
     "NewOrder",

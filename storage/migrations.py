@@ -381,6 +381,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_pending_by_id ON outbox(shop_id, id)
         WHERE sent_at IS NULL AND failed_at IS NULL;
     """,
+    # 7: when each unfinished checkout times out (bot/chat/customer/timeout.py). A row lives
+    # while the customer has a checkout draft; a periodic sweep finds the due ones. Drafts
+    # from before this step get their row at the customer's next update.
+    """
+    CREATE TABLE checkout_deadlines (
+        shop_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        PRIMARY KEY (shop_id, user_id)
+    );
+    CREATE INDEX checkout_deadlines_due ON checkout_deadlines(shop_id, due_at);
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -218,6 +218,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX inbox_pending ON inbox(shop_id, update_id) WHERE handled_at IS NULL;
     """,
+    # 4: when each unfinished checkout times out (SQLite's migration 7): a worker's tick finds
+    # the shops with a due row (``Tx.directory_shops_with_checkouts_due``) and loads them.
+    """
+    CREATE TABLE checkout_deadlines (
+        shop_id BIGINT NOT NULL,
+        user_id BIGINT NOT NULL,
+        chat_id BIGINT NOT NULL,
+        language TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        PRIMARY KEY (shop_id, user_id)
+    );
+    CREATE INDEX checkout_deadlines_due ON checkout_deadlines(shop_id, due_at);
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

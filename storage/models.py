@@ -148,6 +148,16 @@ class OutboxMessage:
 
 
 @dataclass(frozen=True)
+class CheckoutDeadline:
+    """When a customer's unfinished checkout times out, and where to tell them."""
+
+    user_id: int
+    chat_id: int
+    language: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class SalesReport:
     paid_count: int
     revenue: int

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from storage.dialect import SINGLE_SHOP, SQLITE, Dialect
 from storage.models import (
     Charge,
+    CheckoutDeadline,
     Customer,
     HistoryEntry,
     NewOrder,
@@ -152,6 +153,7 @@ SHOP_DATA_TABLES = (
     "outbox",
     "admins",
     "bot_state",
+    "checkout_deadlines",
     "alerts",
     "shop_settings",
 )
@@ -174,6 +176,15 @@ def _shop_row(row: Any) -> ShopRow:
         status_reason=row["status_reason"],
         created_at=_req_dt(row["created_at"]),
         updated_at=_req_dt(row["updated_at"]),
+    )
+
+
+def _checkout_deadline(row: Any) -> CheckoutDeadline:
+    return CheckoutDeadline(
+        user_id=int(row["user_id"]),
+        chat_id=int(row["chat_id"]),
+        language=row["language"],
+        due_at=_req_dt(row["due_at"]),
     )
 
 
@@ -1005,6 +1016,50 @@ class Tx:
             (self.shop_id, kind, key),
         )
 
+    # --- checkout deadlines: when an unfinished checkout times out ------------------------
+
+    def set_checkout_deadline(
+        self, user_id: int, chat_id: int, language: str, due_at: datetime
+    ) -> None:
+        self._run(
+            "INSERT INTO checkout_deadlines (shop_id, user_id, chat_id, language, due_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (shop_id, user_id) DO UPDATE SET"
+            " chat_id = excluded.chat_id, language = excluded.language, due_at = excluded.due_at",
+            (self.shop_id, user_id, chat_id, language, ts(due_at)),
+        )
+
+    def drop_checkout_deadline(self, user_id: int) -> None:
+        self._run(
+            "DELETE FROM checkout_deadlines WHERE shop_id = ? AND user_id = ?",
+            (self.shop_id, user_id),
+        )
+
+    def checkout_deadline(self, user_id: int) -> CheckoutDeadline | None:
+        row = self._run(
+            "SELECT user_id, chat_id, language, due_at FROM checkout_deadlines"
+            " WHERE shop_id = ? AND user_id = ?",
+            (self.shop_id, user_id),
+        ).fetchone()
+        return _checkout_deadline(row) if row else None
+
+    def checkout_deadlines_due(self, now: datetime, limit: int = 100) -> list[CheckoutDeadline]:
+        """The deadlines passed by ``now``, earliest first."""
+        rows = self._run(
+            "SELECT user_id, chat_id, language, due_at FROM checkout_deadlines"
+            " WHERE shop_id = ? AND due_at <= ? ORDER BY due_at LIMIT ?",
+            (self.shop_id, ts(now), limit),
+        ).fetchall()
+        return [_checkout_deadline(row) for row in rows]
+
+    def take_checkout_deadline(self, user_id: int, now: datetime) -> bool:
+        """Remove the user's deadline if it has passed by ``now``; False if there is none, or it
+        was moved later meanwhile (or another sweep took it)."""
+        cursor = self._run(
+            "DELETE FROM checkout_deadlines WHERE shop_id = ? AND user_id = ? AND due_at <= ?",
+            (self.shop_id, user_id, ts(now)),
+        )
+        return cursor.rowcount == 1
+
     # --- reports -------------------------------------------------------------------------
 
     def sales(
@@ -1216,6 +1271,23 @@ class Tx:
                 paid_status,
                 ts(paid_before),
             ),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def directory_shops_with_checkouts_due(
+        self, owned: Sequence[int], partitions: int, now: datetime
+    ) -> list[int]:
+        """Active shops of the ``owned`` partitions with a checkout deadline passed by ``now``
+        (``checkout_deadlines_due``): a worker loads them so their customers are told."""
+        if not owned:
+            return []
+        rows = self._run(
+            "SELECT s.id FROM shops s WHERE s.status = 'active'"
+            f" AND s.id % ? IN ({', '.join('?' for _ in owned)})"
+            " AND EXISTS (SELECT 1 FROM checkout_deadlines d WHERE d.shop_id = s.id"
+            "  AND d.due_at <= ?)"
+            " ORDER BY s.id",
+            (partitions, *owned, ts(now)),
         ).fetchall()
         return [int(row[0]) for row in rows]
 

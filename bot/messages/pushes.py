@@ -1,9 +1,10 @@
-"""The messages a payment change sends by itself, as outbox rows: pure functions, no I/O.
+"""The messages the bot sends by itself (a payment change; an unfinished checkout dropped), as
+outbox rows: pure functions, no I/O.
 
 Each builder returns a ``Push``: the chat, the Bot API method, its parameters as plain JSON (so
 the row survives a restart and goes out through ``bot.do_api_request``) and a dedupe key
-``{order_id}:{kind}:{chat_id}``. The outbox ignores a second row with the same key, so however
-often a transition is seen, each chat hears of it once.
+(``{order_id}:{kind}:{chat_id}`` for an order). The outbox ignores a second row with the same
+key, so however often a transition is seen, each chat hears of it once.
 
 Texts are HTML. Everything a person typed (names, address, note) and every catalogue name is
 escaped, and long orders are shortened to stay under Telegram's 4096 characters.
@@ -21,7 +22,7 @@ from bot.rules.orders import OrderStatus
 from bot.text import callbacks
 from bot.text.formatting import TEXT_LIMIT, display_phone, fit_message, telegram_length
 from bot.text.phrases import t
-from storage.models import Order
+from storage.models import CheckoutDeadline, Order
 
 SEND_MESSAGE = "sendMessage"
 SEND_PAYMENT_CODE = "warung.sendPaymentCode"
@@ -100,6 +101,28 @@ def customer_payment_code(order: Order) -> Push:
         dedupe_key=f"{order.id}:payment_code:{order.chat_id}",
         kind="payment_code",
     )
+
+
+def checkout_timed_out(deadline: CheckoutDeadline) -> Push:
+    """An unfinished checkout was dropped (bot/chat/customer/timeout.py); the cart is kept."""
+    lang = deadline.language
+    params: dict[str, Any] = {
+        "text": t(lang, "checkout.timed_out"),
+        "parse_mode": "HTML",
+        "reply_markup": {
+            "inline_keyboard": [
+                [
+                    {
+                        "text": t(lang, "checkout.timed_out.button"),
+                        "callback_data": callbacks.data(callbacks.CART),
+                    }
+                ]
+            ]
+        },
+    }
+    kind = "checkout_timed_out"
+    key = f"checkout:{deadline.user_id}:{deadline.due_at.isoformat()}:{kind}"
+    return Push(deadline.chat_id, SEND_MESSAGE, params, key, kind)
 
 
 _CUSTOMER: dict[OrderStatus, Callable[[Order], Push]] = {

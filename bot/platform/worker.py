@@ -11,13 +11,15 @@ batches in hand finished first, so each shop's updates stay in order).
 Each tick (``tick`` seconds) the worker asks which active shops of its partitions have updates
 in the inbox or outbox messages due (``Tx.directory_shops_with_work``), and every
 ``RECONCILE_INTERVAL`` which have orders for reconciliation (pending orders to check, sellers to
-tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``). It loads
+tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``) or an
+unfinished checkout past ``CHECKOUT_TIMEOUT`` (``Tx.directory_shops_with_checkouts_due``). It loads
 those it has not loaded, drains their inbox in ``update_id`` order and wakes their outbox
 sender. A loaded shop is a lean python-telegram-bot Application (no updater, no job queue) with
 the single-shop bot's handlers (``bot.app.register_handlers``), its own rate limiter,
 conversation state in the shop's store, and one HTTP pool shared by every shop
-(``SharedRequest``: a shop's shutdown does not close it); its outbox sender and a
-reconciliation pass every ``reconcile_interval`` run while it is loaded. A shop idle for
+(``SharedRequest``: a shop's shutdown does not close it); its outbox sender, and a
+reconciliation pass with the checkout timeout sweep (``bot.chat.customer.timeout``) every
+``reconcile_interval``, run while it is loaded. A shop idle for
 ``idle_after`` seconds is evicted; its next update loads it again.
 A shop that is paused, suspended, deleted or changed (rotated key, new token) is evicted or
 reloaded at the next check of the directory.
@@ -28,8 +30,7 @@ token Telegram refuses (401) is suspended with that reason and evicted.
 When it suspends a shop it calls ``on_suspended(shop, reason)`` (``python -m bot platform``:
 the platform bot tells the seller, ``notify_suspended``).
 
-Not yet: the checkout timeout of abandoned checkouts (it needs PTB's job queue), leader
-housekeeping (webhook health checks).
+Not yet: leader housekeeping (webhook health checks).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from telegram.request import HTTPXRequest
 
 from bot.app import PerUserUpdateProcessor, register_handlers
 from bot.chat.context import CONTEXT_TYPES
+from bot.chat.customer import timeout as checkout_timeout
 from bot.chat.seller.common import load_admins
 from bot.messages.outbox import OutboxSender
 from bot.messages.paycode import send_payment_code
@@ -264,6 +266,7 @@ class PlatformWorker:
         if monotonic >= self._next_sweep:
             self._next_sweep = monotonic + self._hosting.base.reconcile_interval.total_seconds()
             await self._sweep_payments(now)
+            await self._load_due_checkouts(now)
         for shop_id, bot in list(self.loaded.items()):
             if monotonic >= bot.next_reconcile and not bot.busy():
                 bot.next_reconcile = (
@@ -311,6 +314,19 @@ class PlatformWorker:
             now - QUIET_PERIOD,
             OrderStatus.PAID,
             now - base.reversal_window,
+        )
+        for shop_id in due:
+            if shop_id not in self.loaded:
+                self._kick(shop_id)
+
+    async def _load_due_checkouts(self, now: datetime) -> None:
+        """Load the shops with an unfinished checkout past its deadline: a loaded shop times
+        them out in its reconciliation, at once after loading."""
+        due = await self._store.run(
+            Tx.directory_shops_with_checkouts_due,
+            sorted(self.locks.owned),
+            self.options.partitions,
+            now,
         )
         for shop_id in due:
             if shop_id not in self.loaded:
@@ -386,7 +402,7 @@ class PlatformWorker:
             .job_queue(None)
             .build()
         )
-        register_handlers(application, checkout_timeout=None)
+        register_handlers(application)
         application.add_error_handler(self._on_error_of(shop.id))
         midtrans = self._hosting.midtrans_client(settings)
         services: Services | None = None
@@ -463,6 +479,10 @@ class PlatformWorker:
             )
         except Exception:
             logger.exception("reconcile of shop %d failed", bot.shop.id)
+        try:
+            await checkout_timeout.sweep(bot.application)
+        except Exception:
+            logger.exception("checkout timeout sweep of shop %d failed", bot.shop.id)
 
     def _on_error_of(self, shop_id: int) -> Callable[[object, Any], Any]:
         async def on_error(update: object, context: Any) -> None:

@@ -3,6 +3,7 @@ states a seller and the platform move a shop through, and deletion that leaves n
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -202,6 +203,7 @@ async def _fill(store: PostgresStore) -> None:
     await store.run(Tx.enqueue, 4242, "sendMessage", {"text": "hi"}, NOW)
     await store.run(Tx.add_admin, 9000, NOW, owner=True)
     await store.run(Tx.put_bot_state, "chat", "4242", "{}")
+    await store.run(Tx.set_checkout_deadline, 4242, 4242, "id", NOW)
     await store.run(Tx.raise_alert_once, "telegram", NOW)
     await store.run(Tx.set_shop_setting, "name", "Warung")
     await store.run(Tx.inbox_add, 1, "{}", NOW)
@@ -228,3 +230,22 @@ async def test_the_seller_who_creates_a_shop_is_its_owner_in_that_shop_only(
 
     assert await pg_store.for_shop(shop.id).run(Tx.admins) == {OWNER: True}
     assert await pg_store.for_shop(other.id).run(Tx.admins) == {77: True}
+
+
+async def test_a_worker_finds_the_active_shops_of_its_partitions_with_a_checkout_past_due(
+    directory: ShopDirectory, pg_store: PostgresStore
+) -> None:
+    a, b = await _create(directory), await _create(directory, TOKEN_B, "shopkeyB")
+    hour = timedelta(hours=1)
+    await pg_store.for_shop(a.id).run(Tx.set_checkout_deadline, 1001, 1001, "id", NOW)
+    await pg_store.for_shop(b.id).run(Tx.set_checkout_deadline, 1001, 1001, "en", NOW + hour)
+
+    def due(owned: list[int], now: datetime) -> Awaitable[list[int]]:
+        return pg_store.run(Tx.directory_shops_with_checkouts_due, owned, 2, now)
+
+    assert await due([0, 1], NOW) == [a.id]
+    assert await due([0, 1], NOW + hour) == [a.id, b.id]
+    assert await due([b.id % 2], NOW + hour) == [b.id]
+    assert await due([], NOW + hour) == []
+    assert await directory.pause(a.id)
+    assert await due([0, 1], NOW + hour) == [b.id]  # a paused shop waits until it resumes

@@ -4,9 +4,10 @@ sandbox (a merchant per shop) -> the edge -> the shop's ledger -> its outbox -> 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from starlette.types import Receive, Scope, Send
@@ -44,8 +45,9 @@ class Platform:
     directory: ShopDirectory
     relay: WebhookRelay
     shops: dict[str, Hosted]
-    new_worker: Callable[[], PlatformWorker]
+    new_worker: Callable[..., PlatformWorker]
     clock: FakeClock
+    hosting: Hosting
 
 
 @pytest.fixture
@@ -99,18 +101,22 @@ async def platform(
             relay.add(bots[name], shop.shop_key, f"secret-{name}")
             shops[name] = Hosted(shop, bots[name], merchants[name], store)
 
-        def new_worker() -> PlatformWorker:
+        def new_worker(
+            options: WorkerOptions = WorkerOptions(partitions=2, tick=0.05),
+            hosted_with: Hosting = hosting,
+        ) -> PlatformWorker:
             # Two partitions: shop A (id 2) is in partition 0, shop B (id 3) in partition 1.
-            options = WorkerOptions(partitions=2, tick=0.05)
             return PlatformWorker(
-                pg_store, pg_database, directory, hosting, clock=clock, options=options
+                pg_store, pg_database, directory, hosted_with, clock=clock, options=options
             )
 
         worker = new_worker()
         await worker.start()
         try:
             async with relay.running():
-                yield Platform(telegram, worker, directory, relay, shops, new_worker, clock)
+                yield Platform(
+                    telegram, worker, directory, relay, shops, new_worker, clock, hosting
+                )
         finally:
             await worker.stop()
             await payments.close()
@@ -234,6 +240,42 @@ async def test_a_shop_not_loaded_is_loaded_to_tell_its_seller_of_a_payment(
         await fresh.stop()
 
     assert "Kopi Susu" in told.text
+
+
+async def test_a_checkout_abandoned_while_its_shop_is_evicted_times_out_once(
+    platform: Platform,
+) -> None:
+    a = platform.shops["A"]
+    await platform.worker.stop()
+    base = dataclasses.replace(platform.hosting.base, reconcile_interval=timedelta(seconds=0.2))
+    worker = platform.new_worker(
+        WorkerOptions(partitions=2, tick=0.05, idle_after=0.5),
+        dataclasses.replace(platform.hosting, base=base),
+    )
+    await worker.start()
+    try:
+        budi = a.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+        await budi.ask("1 kopi susu")
+        await budi.choose("Masukkan ke keranjang")
+        asked = (await budi.choose("Checkout"))[-1]
+        assert "atas nama siapa" in asked.text
+        assert await a.store.run(Tx.checkout_deadline, budi.id) is not None
+        await wait_until(lambda: a.shop.id not in worker.loaded, 10, "A evicted when idle")
+
+        platform.clock.advance(24 * 3600 + 60)  # past CHECKOUT_TIMEOUT; nothing in any queue
+
+        dropped = await a.bot.wait_for_message(budi, contains="Checkout tadi", timeout=10)
+        assert "Keranjang Anda masih tersimpan" in dropped.text
+        assert await a.store.run(Tx.checkout_deadline, budi.id) is None
+        # Loaded for it, swept again every 0.2 s until idle, evicted again: told once.
+        await wait_until(lambda: a.shop.id not in worker.loaded, 10, "A evicted again")
+        assert [m for m in a.bot.messages(budi) if "Checkout tadi" in m.text] == [dropped]
+        queued = await a.store.run(Tx.outbox_messages, budi.id)
+        assert [m.sent_at is not None for m in queued] == [True]
+        answer = (await budi.ask("Budi Santoso"))[-1]  # not an answer to the dropped question
+        assert "Nomor HP" not in answer.text
+    finally:
+        await worker.stop()
 
 
 async def test_a_second_worker_takes_half_the_shops_and_gives_them_back_when_it_dies(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage import NewOrder, OrderItem, OutOfStock, Store, Tx
+from tests.storage.conftest import Backend
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
@@ -170,3 +171,27 @@ async def test_orders_due_for_poll_are_the_ones_poll_interval_names(
     assert set(due) == expected
     assert len(due) == len(expected)
     assert 0 < len(expected) < len(ages) * len(since_check)
+
+
+async def test_checkout_deadlines_are_moved_found_when_due_and_taken_once(
+    backend: Backend,
+) -> None:
+    store, other = await backend.open(1), await backend.open(2)
+    hour = timedelta(hours=1)
+    await store.run(Tx.set_checkout_deadline, 7, 7, "id", NOW + hour)
+    await store.run(Tx.set_checkout_deadline, 8, 8, "en", NOW + 2 * hour)
+    await other.run(Tx.set_checkout_deadline, 7, 7, "id", NOW)  # another shop's customer 7
+
+    due = await store.run(Tx.checkout_deadlines_due, NOW + hour)
+    assert [(d.user_id, d.chat_id, d.language, d.due_at) for d in due] == [(7, 7, "id", NOW + hour)]
+    await store.run(Tx.set_checkout_deadline, 7, 7, "id", NOW + 3 * hour)  # the customer came back
+    assert [d.user_id for d in await store.run(Tx.checkout_deadlines_due, NOW + 2 * hour)] == [8]
+
+    assert not await store.run(Tx.take_checkout_deadline, 7, NOW + 2 * hour)  # not due yet
+    assert await store.run(Tx.take_checkout_deadline, 8, NOW + 2 * hour)
+    assert not await store.run(Tx.take_checkout_deadline, 8, NOW + 2 * hour)  # once only
+    await store.run(Tx.drop_checkout_deadline, 7)
+    assert await store.run(Tx.checkout_deadline, 7) is None
+    assert backend.count("checkout_deadlines") == 0
+    found = await other.run(Tx.checkout_deadline, 7)
+    assert found is not None and found.due_at == NOW

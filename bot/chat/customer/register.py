@@ -3,25 +3,24 @@
 One persistent ConversationHandler, so a checkout in progress survives a restart. Shopping buttons
 (menu, cart, my orders) work from every state: tapping one simply leaves the checkout questions.
 The cart lives in ``user_data["cart"]`` as ``{"<product id>": quantity}`` (JSON-friendly).
+A checkout left idle times out through ``timeout.py`` (its deadline is kept in the store).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
 from bot.chat.common import pattern
+from bot.chat.customer import timeout
 from bot.chat.customer.checkout import (
     abort,
     cancel_step,
@@ -67,7 +66,6 @@ from bot.chat.customer.orders import (
     reorder,
     stale_button,
 )
-from bot.chat.customer.timeout import checkout_timed_out
 from bot.chat.customer.typed import (
     typed_confirm,
     typed_order,
@@ -103,15 +101,24 @@ def shopping_handlers() -> list[Any]:
     ]
 
 
-def conversation(checkout_timeout: timedelta | None = None) -> ConversationHandler[Any]:
-    """``checkout_timeout``: idle this long, the conversation ends (``timeout.py``)."""
+class CustomerConversation(ConversationHandler[Any]):
+    """PTB's ConversationHandler, plus ``end``: the checkout timeout ends a conversation outside
+    of any update of it, as PTB's own ``conversation_timeout`` does (with ``_update_state``)."""
+
+    __slots__ = ()
+
+    def end(self, key: tuple[int, ...]) -> None:
+        """End the conversation of ``key`` (chat id, user id); persisted with the next flush."""
+        self._update_state(self.END, key)
+
+
+def conversation() -> CustomerConversation:
     private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
-    return ConversationHandler(
+    return CustomerConversation(
         name="customer",
         persistent=True,
         allow_reentry=False,
         per_message=False,
-        conversation_timeout=checkout_timeout,
         entry_points=[
             *shopping_handlers(),
             MessageHandler(private_text, typed_order),
@@ -146,18 +153,15 @@ def conversation(checkout_timeout: timedelta | None = None) -> ConversationHandl
                 CallbackQueryHandler(abort, pattern=pattern(callbacks.ABORT)),
                 MessageHandler(private_text, press_a_button),
             ],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, checkout_timed_out)],
         },
         fallbacks=[*shopping_handlers(), CallbackQueryHandler(stale_button)],
     )
 
 
-def register(
-    application: Application[Any, Any, Any, Any, Any, Any],
-    *,
-    checkout_timeout: timedelta | None = None,
-) -> None:
-    application.add_handler(conversation(checkout_timeout))
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    customer = conversation()
+    application.add_handler(customer)
+    timeout.register(application, customer.end)
 
 
 def commands(lang: str) -> list[tuple[str, str]]:
