@@ -19,6 +19,7 @@ from devtools.telegram import FakeUser
 from storage import Order, Tx
 from tests.conftest import ADMIN_ID, Harness
 from tests.support.checkout import draft_as_seen
+from tests.support.waiting import wait_until
 
 PHOTO = Image.new("RGB", (64, 48), (200, 120, 40))
 
@@ -55,6 +56,18 @@ async def _status(h: Harness, order_id: str, wanted: str) -> Order:
 async def _paid(h: Harness, order: Order) -> Order:
     await h.settle(order.id)
     return await _status(h, order.id, "paid")
+
+
+async def _seller_told_of_payments(h: Harness) -> None:
+    """Wait until the seller's "paid" notices (sent once the reversal window has passed) are out."""
+
+    async def told() -> bool:
+        orders = await h.store.run(Tx.orders, limit=1000)
+        counts = await h.store.run(Tx.outbox_counts)
+        paid = [o for o in orders if o.status == "paid"]
+        return all(o.seller_notified_at for o in paid) and counts["pending"] == 0
+
+    await wait_until(told, within=15, what="the seller's paid notices sent")
 
 
 async def _snapshot(h: Harness) -> tuple[object, ...]:
@@ -455,6 +468,7 @@ async def test_sales_chart_and_csv_export(harness: Harness) -> None:
     await _paid(h, await _place(h, ani, {kopi.id: 1, roti.id: 2}, name="=Ani"))
     await _place(h, budi, {roti.id: 1})  # awaiting payment: not a sale
     siti = h.admin()
+    await _seller_told_of_payments(h)  # else a "paid" notice may land among the answers below
 
     report = (await siti.ask("/sales today"))[-1]
     assert report.kind == "photo" and report.photo is not None
