@@ -195,7 +195,7 @@ class Housekeeping:
         waiting = int(result.get("pending_update_count") or 0)
         if recent and waiting > 0:
             logger.warning(
-                "shop %d: Telegram cannot deliver to its webhook: %s (%d updates waiting,"
+                "shop %d: Telegram cannot deliver to its webhook: %s (updates waiting: %d;"
                 " last error %d s ago)",
                 shop.id,
                 error or "no reason given",
