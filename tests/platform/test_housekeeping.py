@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -149,8 +149,9 @@ async def test_a_revoked_token_suspends_only_its_shop_and_its_seller_is_told(
 
     await platform.housekeeping().round()
 
-    suspended, served = await platform.directory.get(a.shop.id), await platform.directory.get(
-        b.shop.id
+    suspended, served = (
+        await platform.directory.get(a.shop.id),
+        await platform.directory.get(b.shop.id),
     )
     assert suspended is not None and suspended.status == "suspended"
     assert "401" in suspended.status_reason
