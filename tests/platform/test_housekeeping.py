@@ -267,3 +267,40 @@ async def test_only_the_leader_runs_the_housekeeping_and_the_next_goes_on_where_
         for leader in leaders:
             await leader.stop()
     assert len(a.bot.calls_to("setWebhook")) == 1
+
+
+async def test_the_checks_keep_to_the_rate_however_many_shops_are_due(platform: Platform) -> None:
+    for n in range(27):  # 30 shops in all, every one due at once (a leader after an outage)
+        bot = platform.telegram.add_bot()
+        shop = await platform.directory.create(
+            owner_user_id=9100 + n,
+            bot_token=bot.token,
+            bot_username=str(bot.bot_user["username"]),
+            shop_key=f"key-{n}",
+            webhook_secret=f"secret-{n}",
+            midtrans_server_key=f"SB-Mid-server-Toko_{n:04d}",
+            midtrans_environment="sandbox",
+        )
+        bot.webhook_url, bot.webhook_secret = f"{PUBLIC}/tg/{shop.shop_key}", f"secret-{n}"
+    platform.clock.advance(HOUR + 1)
+    rate = 20
+    housekeeping = Housekeeping(  # rounds of rate x 0.5 s = 10 shops
+        platform.store,
+        platform.directory,
+        platform.http,
+        telegram_base_url=platform.telegram.base_url or "",
+        public_base_url=PUBLIC,
+        clock=platform.clock,
+        options=HousekeepingOptions(rate=rate, round_every=0.5),
+    )
+
+    fuller = [await housekeeping.round() for _ in range(4)]
+
+    assert fuller == [True, True, True, False]  # three full rounds, then none due
+    calls = sorted(
+        call.at for bot in platform.telegram.bots for call in bot.calls_to("getWebhookInfo")
+    )
+    assert len(calls) == 30
+    # Never more than ``rate`` calls within a second: any rate + 1 calls in a row span one.
+    spans = [calls[i + rate] - calls[i] for i in range(len(calls) - rate)]
+    assert min(spans) >= 0.8, spans  # 1 s at the sender; arrival jitter under load
