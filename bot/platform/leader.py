@@ -74,11 +74,19 @@ class LeaderLock:
         return True
 
     async def close(self) -> None:
-        """Gives the lock up (the session ends)."""
+        """Gives the lock up (the session ends). Unlocked first: the server frees a closed
+        session's locks a moment after the client has gone, and the next leader should not
+        find it still held."""
         conn, self._conn = self._conn, None
         if conn is not None:
+
+            def unlock_and_close() -> None:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("SELECT pg_advisory_unlock_all()")
+                conn.close()
+
             with contextlib.suppress(psycopg.Error):
-                await asyncio.to_thread(conn.close)
+                await asyncio.to_thread(unlock_and_close)
 
 
 class PlatformBotLeader:
