@@ -4,6 +4,7 @@ leader runs rounds back to back)."""
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application
 
+from bot.platform.config import load_platform_settings
 from bot.platform.hosting import shop_store
 from bot.platform.housekeeping import Checked, Housekeeping, HousekeepingOptions, Purged
 from bot.platform.leader import LeaderLock, PlatformBotLeader
@@ -304,3 +306,20 @@ async def test_the_checks_keep_to_the_rate_however_many_shops_are_due(platform: 
     # Never more than ``rate`` calls within a second: any rate + 1 calls in a row span one.
     spans = [calls[i + rate] - calls[i] for i in range(len(calls) - rate)]
     assert min(spans) >= 0.8, spans  # 1 s at the sender; arrival jitter under load
+
+
+def test_the_interval_and_the_rate_are_settings() -> None:
+    env = {
+        "DATABASE_URL": "postgresql://warung@127.0.0.1/warung",
+        "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(bytes(32)).decode(),
+        "PLATFORM_LOOKUP_KEY": base64.b64encode(bytes(16)).decode(),
+        "PUBLIC_BASE_URL": PUBLIC,
+        "PLATFORM_BOT_TOKEN": PLATFORM,
+    }
+    defaults = load_platform_settings(env)
+    chosen = load_platform_settings(
+        {**env, "PLATFORM_WEBHOOK_CHECK_INTERVAL": "6 jam", "PLATFORM_HOUSEKEEPING_RATE": "20"}
+    )
+
+    assert (defaults.webhook_check_interval, defaults.housekeeping_rate) == (timedelta(hours=1), 5)
+    assert (chosen.webhook_check_interval, chosen.housekeeping_rate) == (timedelta(hours=6), 20)
