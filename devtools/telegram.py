@@ -36,7 +36,8 @@ Main API (see each docstring):
 - Many bots on one server (platform mode): ``add_bot(token=None, username=, first_name=)``
   returns another ``TelegramStandin`` with its own identity, users, chats, updates, webhook
   (``webhook_url``, ``webhook_secret``) and faults (so ``retry_after`` is per token);
-  ``revoke()`` makes the old token answer 401 and returns the new one; ``bots``, ``bot_for``.
+  ``revoke()`` makes the old token answer 401 and returns the new one; ``bots``, ``bot_for``;
+  ``webhook_failing(message)`` makes getWebhookInfo report a delivery error.
   Unknown and revoked tokens answer 401 "Unauthorized". With one bot and no ``token`` given the
   stand-in answers to any token, as before.
 - ``FakeUser``: ``send_text``, ``send_contact``, ``send_location``, ``send_photo``,
@@ -1137,6 +1138,7 @@ class TelegramStandin:
         self.webhook_url = ""
         self.webhook_secret: str | None = None  # secret_token of the webhook, as set
         self.webhook_allowed_updates: list[str] | None = None
+        self.webhook_last_error: tuple[int, str] | None = None  # (Unix time, message)
         self.poll_count = 0
         self._chats: dict[int, _Chat] = {}
         self._users: dict[int, FakeUser] = {}
@@ -1777,6 +1779,12 @@ class TelegramStandin:
 
     # ---- method handlers ------------------------------------------------------------------
 
+    def webhook_failing(self, message: str, at: float | None = None) -> None:
+        """Telegram could not deliver to the webhook (as it reports in getWebhookInfo's
+        ``last_error_date`` and ``last_error_message``), at Unix time ``at`` (default: now).
+        The stand-in delivers nothing itself: tests relay updates to the edge."""
+        self.webhook_last_error = (int(time.time() if at is None else at), message)
+
     async def _true(self, params: JSON, files: dict[str, UploadedFile]) -> Any:
         return True
 
@@ -1817,6 +1825,8 @@ class TelegramStandin:
             info["max_connections"] = 40
             if self.webhook_allowed_updates:
                 info["allowed_updates"] = list(self.webhook_allowed_updates)
+            if self.webhook_last_error is not None:
+                info["last_error_date"], info["last_error_message"] = self.webhook_last_error
         return info
 
     async def _get_updates(self, params: JSON, files: dict[str, UploadedFile]) -> Any:

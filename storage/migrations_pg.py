@@ -231,6 +231,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX checkout_deadlines_due ON checkout_deadlines(shop_id, due_at);
     """,
+    # 5: the leader's housekeeping (bot/platform/housekeeping.py) stamps when it last checked
+    # each shop's webhook, so a new leader goes on where the last one stopped. A shop never
+    # checked counts from its creation (onboarding confirmed its webhook then). Handled inbox
+    # rows get an index for the purge of those older than a day, across all shops.
+    """
+    ALTER TABLE shops ADD COLUMN webhook_checked_at TEXT;
+    CREATE INDEX shops_webhook_due ON shops((COALESCE(webhook_checked_at, created_at)), id)
+        WHERE status = 'active';
+    CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

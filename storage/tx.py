@@ -1128,14 +1128,6 @@ class Tx:
                 (ts(now), self.shop_id, update_id),
             )
 
-    def inbox_purge(self, handled_before: datetime) -> int:
-        """Forget handled updates older than Telegram would still retry."""
-        cursor = self._run(
-            "DELETE FROM inbox WHERE shop_id = ? AND handled_at IS NOT NULL AND handled_at < ?",
-            (self.shop_id, ts(handled_before)),
-        )
-        return cursor.rowcount
-
     def inbox_pending_count(self) -> int:
         row = self._run(
             "SELECT COUNT(*) FROM inbox WHERE shop_id = ? AND handled_at IS NULL", (self.shop_id,)
@@ -1351,3 +1343,46 @@ class Tx:
         for table in SHOP_DATA_TABLES:
             self._run(f"DELETE FROM {table} WHERE shop_id = ?", (shop_id,))
         return True
+
+    # --- the leader's housekeeping (platform mode): across every shop ----------------------
+
+    def directory_shops_due_for_webhook_check(
+        self, checked_before: datetime, limit: int
+    ) -> list[ShopRow]:
+        """Active shops whose webhook was last checked (or, never checked, that were created)
+        before ``checked_before``, the longest unchecked first."""
+        rows = self._run(
+            f"SELECT {_SHOP_COLUMNS} FROM shops WHERE status = 'active'"
+            " AND COALESCE(webhook_checked_at, created_at) < ?"
+            " ORDER BY COALESCE(webhook_checked_at, created_at), id LIMIT ?",
+            (ts(checked_before), limit),
+        ).fetchall()
+        return [_shop_row(row) for row in rows]
+
+    def directory_stamp_webhook_check(self, shop_id: int, now: datetime) -> None:
+        """The shop's webhook was checked at ``now`` (its ``updated_at`` stays: nothing of the
+        shop changed, and workers reload a shop whose ``updated_at`` moved)."""
+        self._run("UPDATE shops SET webhook_checked_at = ? WHERE id = ?", (ts(now), shop_id))
+
+    def directory_purge_inbox(self, handled_before: datetime, limit: int) -> int:
+        """Forget at most ``limit`` updates of any shop handled before ``handled_before`` (older
+        than Telegram would still retry); unhandled ones stay whatever their age."""
+        cursor = self._run(
+            "DELETE FROM inbox WHERE (shop_id, update_id) IN ("
+            " SELECT shop_id, update_id FROM inbox"
+            " WHERE handled_at IS NOT NULL AND handled_at < ? LIMIT ?)",
+            (ts(handled_before), limit),
+        )
+        return cursor.rowcount
+
+    def directory_purge_deleted_shops(self) -> int:
+        """Rows of deleted shops written after their deletion (an update or notification the
+        edge took as the shop was being deleted): removed from every data table."""
+        removed = 0
+        for table in SHOP_DATA_TABLES:
+            cursor = self._run(
+                f"DELETE FROM {table} WHERE shop_id IN"
+                " (SELECT id FROM shops WHERE status = 'deleted')"
+            )
+            removed += max(cursor.rowcount, 0)
+        return removed

@@ -5,8 +5,10 @@ The platform reads the bot's Settings for what every hosted shop shares (timings
 ``LISTEN_HOST``/``LISTEN_PORT`` for the edge, ``TELEGRAM_API_BASE_URL``, ``MIDTRANS_API_BASE_URL``,
 ``LOG_LEVEL``) and these: ``DATABASE_URL`` (PostgreSQL), ``PLATFORM_MASTER_KEYS`` (the key ring
 that seals shop secrets), ``PLATFORM_LOOKUP_KEY`` (the token hash's key), ``PUBLIC_BASE_URL``
-(required here), ``PLATFORM_PARTITIONS`` and ``PLATFORM_BOT_TOKEN`` (the platform's own
-onboarding bot). A bad value is one ConfigError line.
+(required here), ``PLATFORM_PARTITIONS``, ``PLATFORM_BOT_TOKEN`` (the platform's own
+onboarding bot), and the leader's housekeeping: ``PLATFORM_WEBHOOK_CHECK_INTERVAL`` (how often
+each shop's webhook is looked at) and ``PLATFORM_HOUSEKEEPING_RATE`` (its Telegram calls per
+second at most). A bad value is one ConfigError line.
 """
 
 from __future__ import annotations
@@ -16,12 +18,17 @@ import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from bot.config import MIDTRANS_BASE_URLS, ConfigError, Secret, Settings, load_settings
 from bot.platform.secrets import KeyRing, SecretError, parse_key_ring
+from bot.text.fields import duration_seconds
 
 DEFAULT_PARTITIONS = 16
+DEFAULT_WEBHOOK_CHECK_INTERVAL = timedelta(hours=1)
+WEBHOOK_CHECK_INTERVAL_RANGE = (timedelta(minutes=5), timedelta(days=1))
+DEFAULT_HOUSEKEEPING_RATE = 5
 LOOKUP_KEY_MIN = 16
 _BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")
 
@@ -36,6 +43,8 @@ class PlatformSettings:
     midtrans_base_urls: Mapping[str, str]
     partitions: int
     platform_bot_token: Secret
+    webhook_check_interval: timedelta = DEFAULT_WEBHOOK_CHECK_INTERVAL
+    housekeeping_rate: int = DEFAULT_HOUSEKEEPING_RATE
 
     @property
     def platform_bot_id(self) -> int:
@@ -69,6 +78,10 @@ def load_platform_settings(env: Mapping[str, str]) -> PlatformSettings:
         ),
         partitions=_partitions(env.get("PLATFORM_PARTITIONS", "")),
         platform_bot_token=_platform_bot_token(env.get("PLATFORM_BOT_TOKEN", "")),
+        webhook_check_interval=_webhook_check_interval(
+            env.get("PLATFORM_WEBHOOK_CHECK_INTERVAL", "")
+        ),
+        housekeeping_rate=_housekeeping_rate(env.get("PLATFORM_HOUSEKEEPING_RATE", "")),
     )
 
 
@@ -124,4 +137,26 @@ def _partitions(text: str) -> int:
         return DEFAULT_PARTITIONS
     if not text.strip().isdigit() or not 1 <= int(text) <= 4096:
         raise ConfigError("PLATFORM_PARTITIONS", "must be a whole number from 1 to 4096", "16")
+    return int(text)
+
+
+def _webhook_check_interval(text: str) -> timedelta:
+    if not text.strip():
+        return DEFAULT_WEBHOOK_CHECK_INTERVAL
+    low, high = WEBHOOK_CHECK_INTERVAL_RANGE
+    seconds = duration_seconds(text)
+    if seconds is None or not low.total_seconds() <= seconds <= high.total_seconds():
+        raise ConfigError(
+            "PLATFORM_WEBHOOK_CHECK_INTERVAL", "must be a duration from 5m to 1d", "1h"
+        )
+    return timedelta(seconds=float(seconds))
+
+
+def _housekeeping_rate(text: str) -> int:
+    if not text.strip():
+        return DEFAULT_HOUSEKEEPING_RATE
+    if not text.strip().isdigit() or not 1 <= int(text) <= 50:
+        raise ConfigError(
+            "PLATFORM_HOUSEKEEPING_RATE", "must be a whole number of calls per second, 1 to 50", "5"
+        )
     return int(text)

@@ -1,10 +1,12 @@
-"""The platform bot, run by exactly one process at a time: the leader.
+"""The platform bot and the global housekeeping, run by exactly one process at a time: the leader.
 
 Every ``--role worker`` or ``--role all`` process tries to take one PostgreSQL session advisory
-lock (``LEADER_LOCK``) on a connection of its own; the one that holds it runs the platform bot
-and polls Telegram for its updates (getUpdates). When that process dies its session ends, the
-lock is free, and another process takes it within ``retry`` seconds and polls on from the offset
-Telegram kept (updates wait there for 24 hours), so no seller's message is lost.
+lock (``LEADER_LOCK``) on a connection of its own; the one that holds it runs the platform bot,
+polling Telegram for its updates (getUpdates), and beside it the housekeeping
+(``bot/platform/housekeeping.py``: shops' webhook health and token checks, purges). When that
+process dies its session ends, the lock is free, and another process takes it within ``retry``
+seconds and polls on from the offset Telegram kept (updates wait there for 24 hours), so no
+seller's message is lost; its housekeeping goes on from the check times kept in the directory.
 
 Why polling and not a webhook through the edge: the platform bot gets few updates (sellers
 making and managing shops), polling needs no public path or secret of its own, and the edge
@@ -20,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import psycopg
@@ -32,7 +34,8 @@ from bot.platform.platform_bot import set_commands
 logger = logging.getLogger(__name__)
 
 LEADER_LOCK = 0x5741_5255_4E47_0FFD
-"""Held by the process that runs the platform bot (apart from the partition locks)."""
+"""Held by the process that runs the platform bot and the housekeeping (apart from the
+partition locks)."""
 
 PlatformApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -71,15 +74,27 @@ class LeaderLock:
         return True
 
     async def close(self) -> None:
-        """Gives the lock up (the session ends)."""
+        """Gives the lock up (the session ends). Unlocked first: the server frees a closed
+        session's locks a moment after the client has gone, and the next leader should not
+        find it still held."""
         conn, self._conn = self._conn, None
         if conn is not None:
+
+            def unlock_and_close() -> None:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("SELECT pg_advisory_unlock_all()")
+                conn.close()
+
             with contextlib.suppress(psycopg.Error):
-                await asyncio.to_thread(conn.close)
+                await asyncio.to_thread(unlock_and_close)
 
 
 class PlatformBotLeader:
-    """Runs the platform bot (``build()``) while this process holds the leader lock."""
+    """While this process holds the leader lock: the platform bot (``build()``) and, beside
+    it, ``housekeeping()`` (``Housekeeping.run``), each in a task of its own. A platform bot
+    that fails (Telegram unreachable, its token refused) is one log line and another try
+    ``retry`` seconds later, the housekeeping going on meanwhile; both stop when the lock's
+    database connection is lost."""
 
     def __init__(
         self,
@@ -88,11 +103,13 @@ class PlatformBotLeader:
         *,
         retry: float = 5.0,
         poll_timeout: int = 10,
+        housekeeping: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         self._lock = lock
         self._build = build
         self._retry = retry
         self._poll_timeout = poll_timeout
+        self._housekeeping = housekeeping
         self._task: asyncio.Task[None] | None = None
         self.leading = asyncio.Event()
 
@@ -109,21 +126,48 @@ class PlatformBotLeader:
     async def _run(self) -> None:
         while True:
             if await self._lock.try_take():
-                logger.info("this process leads: it runs the platform bot")
+                logger.info("this process leads: it runs the platform bot and the housekeeping")
                 try:
                     await self._lead()
                 except asyncio.CancelledError:
                     raise
-                except TelegramError as exc:  # Telegram down, or the token refused
-                    logger.error("the platform bot could not start: %s; trying again", exc)
                 except Exception:
-                    logger.exception("the platform bot stopped; trying again")
+                    logger.exception("leading stopped; trying again")
                 finally:
                     self.leading.clear()
                 await self._lock.close()
             await asyncio.sleep(self._retry)
 
     async def _lead(self) -> None:
+        duties = [asyncio.create_task(self._platform_bot(), name="platform-bot")]
+        if self._housekeeping is not None:
+            duties.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
+        self.leading.set()
+        try:
+            held = True
+            while held:
+                await asyncio.sleep(self._retry)
+                held = await self._lock.still_held()
+            logger.warning(
+                "lost the leader lock's database connection: platform bot and housekeeping stopped"
+            )
+        finally:
+            for duty in duties:
+                duty.cancel()
+            await asyncio.gather(*duties, return_exceptions=True)
+
+    async def _platform_bot(self) -> None:
+        """Run the platform bot; after a failure, again ``retry`` seconds later."""
+        while True:
+            try:
+                await self._poll()
+            except TelegramError as exc:  # Telegram down, or the token refused
+                logger.error("the platform bot could not start: %s; trying again", exc)
+            except Exception:
+                logger.exception("the platform bot stopped; trying again")
+            await asyncio.sleep(self._retry)
+
+    async def _poll(self) -> None:
         application = self._build()
         await application.initialize()
         try:
@@ -131,12 +175,8 @@ class PlatformBotLeader:
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(timeout=self._poll_timeout)
-            self.leading.set()
-            held = True
-            while held:
-                await asyncio.sleep(self._retry)
-                held = await self._lock.still_held()
-            logger.warning("lost the leader lock's database connection: platform bot stopped")
+            logger.info("the platform bot polls for its updates")
+            await asyncio.Event().wait()  # until cancelled: the lock was lost, or stop
         finally:
             await asyncio.shield(_stop(application))
 

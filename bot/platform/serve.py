@@ -5,8 +5,8 @@ An edge serves ``/tg/{shop_key}``, ``/midtrans/{shop_key}/notification`` and ``/
 runs both in one process (a small deployment). Every process opens its own PostgreSQL
 connection (schema migrated under the advisory lock, so processes starting together are safe).
 Of the ``worker`` and ``all`` processes, the one holding the leader lock runs the platform bot
-(``bot/platform/leader.py``); every worker tells a seller of a suspended shop through the
-platform bot's API (sending needs no lock).
+and the housekeeping (``bot/platform/leader.py``); every worker tells a seller of a suspended
+shop through the platform bot's API (sending needs no lock).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from bot.logging_filter import SecretMask
 from bot.platform.config import PlatformSettings
 from bot.platform.edge import EdgeApp
 from bot.platform.hosting import Hosting, PaymentsCache
+from bot.platform.housekeeping import Housekeeping, HousekeepingOptions
 from bot.platform.leader import LeaderLock, PlatformApplication, PlatformBotLeader
 from bot.platform.onboarding import Onboarding
 from bot.platform.platform_bot import PlatformBot, build_application, notify_suspended
@@ -119,10 +120,24 @@ async def run_platform(
             logger.info("worker started (%d partitions)", settings.partitions)
             http = httpx.AsyncClient(timeout=base.request_timeout.total_seconds())
             running.push_async_callback(http.aclose)
+            housekeeping = Housekeeping(
+                store,
+                directory,
+                http,
+                telegram_base_url=base.telegram_base_url,
+                public_base_url=settings.public_base_url,
+                options=HousekeepingOptions(
+                    check_every=settings.webhook_check_interval,
+                    rate=settings.housekeeping_rate,
+                ),
+                on_suspended=tell_seller,
+                mask=mask,
+            )
             leader = PlatformBotLeader(
                 LeaderLock(settings.database_url.get()),
                 lambda: _platform_bot(settings, directory, http, mask),
                 retry=leader_retry,
+                housekeeping=housekeeping.run,
             )
             await leader.start()
             running.push_async_callback(leader.stop)

@@ -15,6 +15,7 @@ Use::
     await directory.taken(token_hash)     # onboarding: another live shop has this token
     await directory.active_in_partition(p, n)   # a worker's shops
     await directory.pause(id) / resume(id) / suspend(id, reason) / delete(id)
+    await directory.due_for_webhook_check(before, n) / webhook_checked(id)   # housekeeping
     await directory.rotate_server_key(id, key, environment)
     await directory.replace_token(id, token, bot_username, webhook_secret)
 
@@ -150,6 +151,18 @@ class ShopDirectory:
         """The active shops a worker owning ``partition`` of ``partitions`` serves."""
         rows = await self._store.run(Tx.directory_active_shops, partition, partitions)
         return [shop for shop in map(self._open, rows) if shop is not None]
+
+    async def due_for_webhook_check(self, checked_before: datetime, limit: int) -> list[HostedShop]:
+        """Active shops whose webhook was not checked since ``checked_before`` (a shop never
+        checked counts from its creation), the longest unchecked first (the leader's
+        housekeeping)."""
+        rows = await self._store.run(
+            Tx.directory_shops_due_for_webhook_check, checked_before, limit
+        )
+        return [shop for shop in map(self._open, rows) if shop is not None]
+
+    async def webhook_checked(self, shop_id: int) -> None:
+        await self._store.run(Tx.directory_stamp_webhook_check, shop_id, self._clock())
 
     async def pause(self, shop_id: int) -> bool:
         return await self._move(shop_id, "paused", ("active",))

@@ -30,7 +30,8 @@ token Telegram refuses (401) is suspended with that reason and evicted.
 When it suspends a shop it calls ``on_suspended(shop, reason)`` (``python -m bot platform``:
 the platform bot tells the seller, ``notify_suspended``).
 
-Not yet: leader housekeeping (webhook health checks).
+Handled inbox rows are purged by the leader's housekeeping (``bot/platform/housekeeping.py``),
+for every shop, loaded or not.
 """
 
 from __future__ import annotations
@@ -78,9 +79,6 @@ PARTITION_LOCK = 0x5741_5255_4E47_1000
 
 WORKER_PRESENCE = PARTITION_LOCK - 1
 """Held shared by every live worker: their count decides each one's share of partitions."""
-
-INBOX_KEEP = timedelta(days=1)
-"""Handled updates are kept this long: a retry of Telegram's within it is still absorbed."""
 
 OnSuspended = Callable[[HostedShop, str], Awaitable[object]]
 
@@ -473,7 +471,6 @@ class PlatformWorker:
 
     async def _reconcile(self, bot: ShopBot) -> None:
         try:
-            await bot.store.run(Tx.inbox_purge, self._clock() - INBOX_KEEP)
             await reconcile_once(
                 bot.services.payments, bot.store, bot.services.settings, self._clock()
             )

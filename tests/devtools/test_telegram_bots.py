@@ -126,6 +126,25 @@ async def test_webhooks_are_per_bot_with_their_secret_token(server: TelegramStan
     assert kopi.webhook_url == "" and kopi.webhook_secret is None
 
 
+async def test_a_failing_webhook_shows_in_its_bots_webhook_info(server: TelegramStandin) -> None:
+    kopi, roti = server.add_bot(SHOP_A), server.add_bot(SHOP_B)
+    for bot in (kopi, roti):
+        async with Bot(bot.token, base_url=server.base_url or "") as client:
+            await client.set_webhook("https://platform.example.com/tg/k3y")
+    kopi.webhook_failing("Connection timed out", at=1_700_000_000)
+    kopi.user(1001).send_text("waiting")
+
+    async with Bot(SHOP_A, base_url=server.base_url or "") as bot:
+        info = await bot.get_webhook_info()
+    async with Bot(SHOP_B, base_url=server.base_url or "") as bot:
+        other = await bot.get_webhook_info()
+
+    assert info.last_error_message == "Connection timed out"
+    assert info.last_error_date is not None and info.last_error_date.timestamp() == 1_700_000_000
+    assert info.pending_update_count == 1
+    assert other.last_error_date is None and other.last_error_message is None
+
+
 async def test_retry_after_is_per_token(server: TelegramStandin) -> None:
     kopi, roti = server.add_bot(SHOP_A), server.add_bot(SHOP_B)
     kopi.fail(None, 429, retry_after=3600)
