@@ -160,10 +160,18 @@ class PartitionLocks:
         return max(1, int(count or 0))
 
     async def close(self) -> None:
-        """Releases every partition (the session ends)."""
-        if self._conn is not None:
-            await asyncio.to_thread(self._conn.close)
-            self._conn = None
+        """Releases every partition and the presence lock, then ends the session. Unlocked
+        first: the server frees a closed session's locks a moment after the client has gone,
+        and the next owner should find the partitions free at once."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+
+            def unlock_and_close() -> None:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("SELECT pg_advisory_unlock_all()")
+                conn.close()
+
+            await asyncio.to_thread(unlock_and_close)
         self.owned.clear()
 
 
