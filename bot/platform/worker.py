@@ -284,7 +284,12 @@ class PlatformWorker:
             if len(self.locks.owned) >= limit:
                 break
             if partition not in self.locks.owned and await self.locks.try_take(partition):
-                logger.info("worker owns partition %d of %d", partition, n)
+                # Whoever held the partition before is gone: the claims it left are this
+                # worker's to take over now, not when their leases run out.
+                cleared = await self._store.run(Tx.directory_release_claims, partition, n)
+                logger.info(
+                    "worker owns partition %d of %d (%d claims taken over)", partition, n, cleared
+                )
         for partition in sorted(self.locks.owned, reverse=True)[: len(self.locks.owned) - limit]:
             self.locks.owned.discard(partition)  # nothing of it is loaded from now on
             loading = [task for i, task in self._loading.items() if i % n == partition]
@@ -442,18 +447,26 @@ class PlatformWorker:
                 return
             bot.last_used = time.monotonic()
             tasks = []
-            for _, payload in batch:
+            for update_id, payload in batch:
                 update = Update.de_json(json.loads(payload), application.bot)
                 tasks.append(
                     asyncio.create_task(
                         application.update_processor.process_update(
-                            update, application.process_update(update)
+                            update, self._handle(bot, update_id, update)
                         )
                     )
                 )
             await asyncio.gather(*tasks, return_exceptions=True)
-            await bot.store.run(Tx.inbox_done, [update_id for update_id, _ in batch], self._clock())
             bot.last_used = time.monotonic()
+
+    async def _handle(self, bot: ShopBot, update_id: int, update: Update) -> None:
+        """Handle one update and mark it handled, inside its chat's and user's turn: a worker
+        that dies leaves at most the update in flight of each chat to be handled again."""
+        try:
+            await bot.application.process_update(update)
+        except Exception:  # handled as far as it goes: retrying would fail the same way
+            logger.exception("shop %d: update %d failed", bot.shop.id, update_id)
+        await bot.store.run(Tx.inbox_done, [update_id], self._clock())
 
     async def _reconcile(self, bot: ShopBot) -> None:
         try:
