@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import psycopg
 from telegram import Update
 from telegram.constants import ParseMode
@@ -85,9 +86,20 @@ OnSuspended = Callable[[HostedShop, str], Awaitable[object]]
 REVOKED = "Telegram refused the bot token (401): it was revoked or the bot deleted"
 
 
+KEEPALIVE = 4.0
+"""Seconds an idle connection to Telegram is kept: less than the 5 s after which common servers
+(uvicorn, so the Telegram stand-in) close one. httpx's default is 5 s too, and the two race: a
+request sent on a connection the server is closing fails with a ReadError, and a handler's
+reply is lost (seen in tests/platform/test_platform_load.py)."""
+
+
 class SharedRequest(HTTPXRequest):
     """One HTTP connection pool for every shop's bot. PTB shuts a bot's request down with the
     bot; this one ignores that, and only ``close`` (the worker, at its end) closes it."""
+
+    def __init__(self, connection_pool_size: int = 256) -> None:
+        limits = httpx.Limits(max_connections=connection_pool_size, keepalive_expiry=KEEPALIVE)
+        super().__init__(connection_pool_size=connection_pool_size, httpx_kwargs={"limits": limits})
 
     async def shutdown(self) -> None:
         return None
@@ -106,6 +118,11 @@ class WorkerOptions:
     batch: int = 50
     directory_check_every: int = 10  # ticks between two looks at the loaded shops' rows
     build_retry: float = 30.0  # seconds before a shop that failed to load is tried again
+
+
+class LocksLost(Exception):
+    """The session holding the partition locks ended (the database restarted, the connection
+    broke): every partition is gone, and another worker may own it already."""
 
 
 class PartitionLocks:
@@ -128,7 +145,13 @@ class PartitionLocks:
             row = conn.execute(sql, params).fetchone()
             return row[0] if row else None
 
-        return await asyncio.to_thread(run, conn)
+        try:
+            return await asyncio.to_thread(run, conn)
+        except psycopg.OperationalError as exc:
+            self._conn = None  # the next call opens a fresh session
+            self.owned.clear()
+            await asyncio.to_thread(conn.close)
+            raise LocksLost((str(exc).strip().splitlines() or ["connection lost"])[0]) from exc
 
     def _connect(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self._dsn, autocommit=True)
@@ -251,7 +274,12 @@ class PlatformWorker:
 
     async def tick(self) -> None:
         """Take free partitions, start work for shops that have some, evict idle shops."""
-        await self._take_partitions()
+        try:
+            await self._take_partitions()
+        except LocksLost as exc:
+            logger.error("worker lost its partition locks (%s): it stops serving their shops", exc)
+            await self._let_go_of_all()
+            return
         self._ticks += 1
         if self._ticks % self.options.directory_check_every == 0:
             await self._check_directory()
@@ -302,6 +330,17 @@ class PlatformWorker:
             await asyncio.gather(*closing, return_exceptions=True)
             await self.locks.release(partition)
             logger.info("worker hands partition %d of %d over", partition, n)
+
+    async def _let_go_of_all(self) -> None:
+        """Stop serving every shop, and wait until each has stopped: another worker may own
+        their partitions now and take over their claims, so none of ours may still be sending
+        when this worker takes a partition again."""
+        for task in list(self._loading.values()):
+            task.cancel()
+        await asyncio.gather(*self._loading.values(), return_exceptions=True)
+        for shop_id in list(self.loaded):
+            self._evict_soon(shop_id)
+        await asyncio.gather(*self._closing.values(), return_exceptions=True)
 
     async def _sweep_payments(self, now: datetime) -> None:
         """Load the shops that have orders for reconciliation to check, or sellers to tell of
