@@ -6,17 +6,23 @@ when the process dies the connection goes and the lock with it, and another work
 partition at its next tick. Every live worker also holds a shared presence lock, so each can
 count the others and own its fair share, ceil(partitions / workers): a worker that starts takes
 free partitions, and one that owns more than its share hands the extra ones over (their shops'
-batches in hand finished first, so each shop's updates stay in order).
+batches in hand finished first, so each shop's updates stay in order). A worker that takes a
+partition takes over the inbox and outbox claims its previous owner left (that owner is gone:
+a worker killed mid-batch would otherwise hold its shops' updates and pushes until the leases
+ran out, and let later updates of a chat overtake them). A worker whose lock session ends stops
+serving every shop before it takes partitions again.
 
 Each tick (``tick`` seconds) the worker asks which active shops of its partitions have updates
 in the inbox or outbox messages due (``Tx.directory_shops_with_work``), and every
 ``RECONCILE_INTERVAL`` which have orders for reconciliation (pending orders to check, sellers to
 tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``). It loads
 those it has not loaded, drains their inbox in ``update_id`` order and wakes their outbox
-sender. A loaded shop is a lean python-telegram-bot Application (no updater, no job queue) with
-the single-shop bot's handlers (``bot.app.register_handlers``), its own rate limiter,
-conversation state in the shop's store, and one HTTP pool shared by every shop
-(``SharedRequest``: a shop's shutdown does not close it); its outbox sender and a
+sender; each update is marked handled in its chat's turn, so a worker that dies leaves at most
+the update in flight of each chat to be handled again. A loaded shop is a lean
+python-telegram-bot Application (no updater, no job queue) with the single-shop bot's handlers
+(``bot.app.register_handlers``), its own rate limiter, conversation state in the shop's store,
+and one HTTP pool shared by every shop (``SharedRequest``: a shop's shutdown does not close it,
+and it drops idle connections before servers do, ``KEEPALIVE``); its outbox sender and a
 reconciliation pass every ``reconcile_interval`` run while it is loaded. A shop idle for
 ``idle_after`` seconds is evicted; its next update loads it again.
 A shop that is paused, suspended, deleted or changed (rotated key, new token) is evicted or
