@@ -150,7 +150,10 @@ async def stand_ins() -> AsyncIterator[tuple[TelegramStandin, MidtransSandbox, s
 
 
 async def _make_shops(
-    directory: ShopDirectory, pg_store: PostgresStore, telegram: TelegramStandin, sandbox: Any
+    directory: ShopDirectory,
+    pg_store: PostgresStore,
+    telegram: TelegramStandin,
+    sandbox: MidtransSandbox,
 ) -> list[Shop]:
     shops = []
     now = datetime.now(UTC)
@@ -182,20 +185,27 @@ async def _make_shops(
 
 
 class Load:
-    """Customers typing numbered orders and paying, over both edges, until ``stop``."""
+    """Customers typing numbered orders and paying, over both edges, until ``finish``."""
 
     def __init__(self, shops: list[Shop], edges: list[str]) -> None:
         self.shops, self.edges = shops, edges
         self.typing = asyncio.Event()  # set: customers stop typing
         self.tasks: list[asyncio.Task[None]] = []
-        self.posted = 0  # updates the edges took
 
-    def start(self, http: httpx.AsyncClient) -> None:
+    @contextlib.asynccontextmanager
+    async def running(self, http: httpx.AsyncClient) -> AsyncIterator[Load]:
+        """The load runs in this block; what is left of it when the block ends is cancelled."""
         for shop in self.shops:
             self.tasks.append(asyncio.create_task(self._relay(http, shop)))
             for customer in shop.customers:
                 self.tasks.append(asyncio.create_task(self._type(shop, customer)))
                 self.tasks.append(asyncio.create_task(self._pay(http, shop, customer)))
+        try:
+            yield self
+        finally:
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def finish(self) -> None:
         """Stop typing; every update and payment is in once this returns."""
@@ -231,7 +241,6 @@ class Load:
                             break
                     await asyncio.sleep(0.05)
                 delivered = update["update_id"]
-                self.posted += 1
             if self.typing.is_set() and all(
                 u["update_id"] <= delivered for u in shop.bot.pending_updates
             ):
@@ -286,39 +295,43 @@ async def test_under_load_partitions_move_and_a_killed_workers_shops_resume_in_o
                     await wait_until(_healthy(http, edge), 30, f"{edge}/healthz")
                 await wait_until(lambda: len(first.owned()) == PARTITIONS, 30, "worker1 owns all")
                 load = Load(shops, edges)
-                load.start(http)
-                await _progress(shops, "the first replies")
+                async with load.running(http):
+                    await _progress(shops, "the first replies")
 
-                # A second worker: half the partitions move to it, mid-load.
-                second = start("worker2", "worker")
-                await wait_until(
-                    lambda: len(first.owned()) == len(second.owned()) == PARTITIONS // 2,
-                    30,
-                    "a hand-over to worker2",
-                )
-                await _progress(shops, "replies after the hand-over")
+                    # A second worker: half the partitions move to it, mid-load.
+                    second = start("worker2", "worker")
+                    await wait_until(
+                        lambda: len(first.owned()) == len(second.owned()) == PARTITIONS // 2,
+                        30,
+                        "a hand-over to worker2",
+                    )
+                    await _progress(shops, "replies after the hand-over")
 
-                # The first stops (SIGTERM): the second takes every partition.
-                assert await first.stop() == 0, first.text()
-                await wait_until(lambda: len(second.owned()) == PARTITIONS, 30, "worker2 owns all")
-                await _progress(shops, "replies after worker1 stopped")
+                    # The first stops (SIGTERM): the second takes every partition.
+                    assert await first.stop() == 0, first.text()
+                    await wait_until(
+                        lambda: len(second.owned()) == PARTITIONS, 30, "worker2 owns all"
+                    )
+                    await _progress(shops, "replies after worker1 stopped")
 
-                # A third worker takes half; then the second is killed mid-load.
-                third = start("worker3", "worker")
-                await wait_until(
-                    lambda: len(second.owned()) == len(third.owned()) == PARTITIONS // 2,
-                    30,
-                    "a hand-over to worker3",
-                )
-                await _progress(shops, "replies after the second hand-over")
-                orphaned = second.owned()
-                killed_shops = [s for s in shops if s.hosted.id % PARTITIONS in orphaned]
-                killed_at = await second.kill()
-                resumed_at = await _first_message_after(killed_shops, killed_at, RESUME_WITHIN + 5)
-                resume = resumed_at - killed_at
-                await _progress(shops, "replies after the kill")
+                    # A third worker takes half; then the second is killed mid-load.
+                    third = start("worker3", "worker")
+                    await wait_until(
+                        lambda: len(second.owned()) == len(third.owned()) == PARTITIONS // 2,
+                        30,
+                        "a hand-over to worker3",
+                    )
+                    await _progress(shops, "replies after the second hand-over")
+                    orphaned = second.owned()
+                    killed_shops = [s for s in shops if s.hosted.id % PARTITIONS in orphaned]
+                    killed_at = await second.kill()
+                    resumed_at = await _first_message_after(
+                        killed_shops, killed_at, RESUME_WITHIN + 5
+                    )
+                    resume = resumed_at - killed_at
+                    await _progress(shops, "replies after the kill")
 
-                await load.finish()
+                    await load.finish()
                 await _all_arrived(shops, 60)
                 assert third.owned() == set(range(PARTITIONS))
                 for role in running:
