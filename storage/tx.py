@@ -1152,8 +1152,8 @@ class Tx:
             " AND claimed_until IS NOT NULL AND shop_id % ? = ?",
             (partitions, partition),
         )
-        outbox = self._run(
-            "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL"
+        outbox = self._run(  # failed rows hold no claim; saying so lets the pending index serve
+            "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND failed_at IS NULL"
             " AND claimed_until IS NOT NULL AND shop_id % ? = ?",
             (partitions, partition),
         )
