@@ -1229,6 +1229,23 @@ class Tx:
         ).fetchall()
         return [int(row[0]) for row in rows]
 
+    def directory_release_claims(self, partition: int, partitions: int) -> int:
+        """Clear the inbox and outbox claims of one partition's shops: only for the worker that
+        has just taken the partition's lock, so whoever claimed them is gone (dead, or done with
+        the partition). Their rows are due again at once instead of when the claims run out.
+        Returns how many claims were cleared."""
+        inbox = self._run(
+            "UPDATE inbox SET claimed_until = NULL WHERE handled_at IS NULL"
+            " AND claimed_until IS NOT NULL AND shop_id % ? = ?",
+            (partitions, partition),
+        )
+        outbox = self._run(  # failed rows hold no claim; saying so lets the pending index serve
+            "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND failed_at IS NULL"
+            " AND claimed_until IS NOT NULL AND shop_id % ? = ?",
+            (partitions, partition),
+        )
+        return inbox.rowcount + outbox.rowcount
+
     def directory_shops_with_payments_due(
         self,
         owned: Sequence[int],

@@ -17,7 +17,8 @@ work through the rows. Rules:
   for ``CLAIM_LEASE``), so a second sender, in this process or another, cannot take it too; a
   send is cut off at ``SEND_DEADLINE``, well inside the claim. The claims of a sender that died
   are cleared by the next bot that starts on the database (it holds the instance lock, so no
-  other sender is alive), or run out by themselves.
+  other sender is alive; in platform mode, by the worker that takes the shop's partition), or
+  run out by themselves.
 - A row is marked sent right after Telegram accepts it. A crash between Telegram's answer and
   that commit (a few milliseconds) sends the row again after the restart; so does a timeout
   where Telegram did deliver. Nothing else sends a row twice.

@@ -6,7 +6,11 @@ when the process dies the connection goes and the lock with it, and another work
 partition at its next tick. Every live worker also holds a shared presence lock, so each can
 count the others and own its fair share, ceil(partitions / workers): a worker that starts takes
 free partitions, and one that owns more than its share hands the extra ones over (their shops'
-batches in hand finished first, so each shop's updates stay in order).
+batches in hand finished first, so each shop's updates stay in order). A worker that takes a
+partition takes over the inbox and outbox claims its previous owner left (that owner is gone:
+a worker killed mid-batch would otherwise hold its shops' updates and pushes until the leases
+ran out, and let later updates of a chat overtake them). A worker whose lock session ends stops
+serving every shop before it takes partitions again.
 
 Each tick (``tick`` seconds) the worker asks which active shops of its partitions have updates
 in the inbox or outbox messages due (``Tx.directory_shops_with_work``), and every
@@ -14,10 +18,12 @@ in the inbox or outbox messages due (``Tx.directory_shops_with_work``), and ever
 tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``) or an
 unfinished checkout past ``CHECKOUT_TIMEOUT`` (``Tx.directory_shops_with_checkouts_due``). It loads
 those it has not loaded, drains their inbox in ``update_id`` order and wakes their outbox
-sender. A loaded shop is a lean python-telegram-bot Application (no updater, no job queue) with
-the single-shop bot's handlers (``bot.app.register_handlers``), its own rate limiter,
-conversation state in the shop's store, and one HTTP pool shared by every shop
-(``SharedRequest``: a shop's shutdown does not close it); its outbox sender, and a
+sender; each update is marked handled in its chat's turn, so a worker that dies leaves at most
+the update in flight of each chat to be handled again. A loaded shop is a lean
+python-telegram-bot Application (no updater, no job queue) with the single-shop bot's handlers
+(``bot.app.register_handlers``), its own rate limiter, conversation state in the shop's store,
+and one HTTP pool shared by every shop (``SharedRequest``: a shop's shutdown does not close it,
+and it drops idle connections before servers do, ``KEEPALIVE``); its outbox sender, and a
 reconciliation pass with the checkout timeout sweep (``bot.chat.customer.timeout``) every
 ``reconcile_interval``, run while it is loaded. A shop idle for
 ``idle_after`` seconds is evicted; its next update loads it again.
@@ -46,6 +52,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import psycopg
 from telegram import Update
 from telegram.constants import ParseMode
@@ -85,9 +92,20 @@ OnSuspended = Callable[[HostedShop, str], Awaitable[object]]
 REVOKED = "Telegram refused the bot token (401): it was revoked or the bot deleted"
 
 
+KEEPALIVE = 4.0
+"""Seconds an idle connection to Telegram is kept: less than the 5 s after which common servers
+(uvicorn, so the Telegram stand-in) close one. httpx's default is 5 s too, and the two race: a
+request sent on a connection the server is closing fails with a ReadError, and a handler's
+reply is lost (seen in tests/platform/test_platform_load.py)."""
+
+
 class SharedRequest(HTTPXRequest):
     """One HTTP connection pool for every shop's bot. PTB shuts a bot's request down with the
     bot; this one ignores that, and only ``close`` (the worker, at its end) closes it."""
+
+    def __init__(self, connection_pool_size: int = 256) -> None:
+        limits = httpx.Limits(max_connections=connection_pool_size, keepalive_expiry=KEEPALIVE)
+        super().__init__(connection_pool_size=connection_pool_size, httpx_kwargs={"limits": limits})
 
     async def shutdown(self) -> None:
         return None
@@ -106,6 +124,11 @@ class WorkerOptions:
     batch: int = 50
     directory_check_every: int = 10  # ticks between two looks at the loaded shops' rows
     build_retry: float = 30.0  # seconds before a shop that failed to load is tried again
+
+
+class LocksLost(Exception):
+    """The session holding the partition locks ended (the database restarted, the connection
+    broke): every partition is gone, and another worker may own it already."""
 
 
 class PartitionLocks:
@@ -128,7 +151,13 @@ class PartitionLocks:
             row = conn.execute(sql, params).fetchone()
             return row[0] if row else None
 
-        return await asyncio.to_thread(run, conn)
+        try:
+            return await asyncio.to_thread(run, conn)
+        except psycopg.OperationalError as exc:
+            self._conn = None  # the next call opens a fresh session
+            self.owned.clear()
+            await asyncio.to_thread(conn.close)
+            raise LocksLost((str(exc).strip().splitlines() or ["connection lost"])[0]) from exc
 
     def _connect(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self._dsn, autocommit=True)
@@ -259,7 +288,12 @@ class PlatformWorker:
 
     async def tick(self) -> None:
         """Take free partitions, start work for shops that have some, evict idle shops."""
-        await self._take_partitions()
+        try:
+            await self._take_partitions()
+        except LocksLost as exc:
+            logger.error("worker lost its partition locks (%s): it stops serving their shops", exc)
+            await self._let_go_of_all()
+            return
         self._ticks += 1
         if self._ticks % self.options.directory_check_every == 0:
             await self._check_directory()
@@ -293,7 +327,12 @@ class PlatformWorker:
             if len(self.locks.owned) >= limit:
                 break
             if partition not in self.locks.owned and await self.locks.try_take(partition):
-                logger.info("worker owns partition %d of %d", partition, n)
+                # Whoever held the partition before is gone: the claims it left are this
+                # worker's to take over now, not when their leases run out.
+                cleared = await self._store.run(Tx.directory_release_claims, partition, n)
+                logger.info(
+                    "worker owns partition %d of %d (%d claims taken over)", partition, n, cleared
+                )
         for partition in sorted(self.locks.owned, reverse=True)[: len(self.locks.owned) - limit]:
             self.locks.owned.discard(partition)  # nothing of it is loaded from now on
             loading = [task for i, task in self._loading.items() if i % n == partition]
@@ -306,6 +345,17 @@ class PlatformWorker:
             await asyncio.gather(*closing, return_exceptions=True)
             await self.locks.release(partition)
             logger.info("worker hands partition %d of %d over", partition, n)
+
+    async def _let_go_of_all(self) -> None:
+        """Stop serving every shop, and wait until each has stopped: another worker may own
+        their partitions now and take over their claims, so none of ours may still be sending
+        when this worker takes a partition again."""
+        for task in list(self._loading.values()):
+            task.cancel()
+        await asyncio.gather(*self._loading.values(), return_exceptions=True)
+        for shop_id in list(self.loaded):
+            self._evict_soon(shop_id)
+        await asyncio.gather(*self._closing.values(), return_exceptions=True)
 
     async def _sweep_payments(self, now: datetime) -> None:
         """Load the shops that have orders for reconciliation to check, or sellers to tell of
@@ -464,18 +514,26 @@ class PlatformWorker:
                 return
             bot.last_used = time.monotonic()
             tasks = []
-            for _, payload in batch:
+            for update_id, payload in batch:
                 update = Update.de_json(json.loads(payload), application.bot)
                 tasks.append(
                     asyncio.create_task(
                         application.update_processor.process_update(
-                            update, application.process_update(update)
+                            update, self._handle(bot, update_id, update)
                         )
                     )
                 )
             await asyncio.gather(*tasks, return_exceptions=True)
-            await bot.store.run(Tx.inbox_done, [update_id for update_id, _ in batch], self._clock())
             bot.last_used = time.monotonic()
+
+    async def _handle(self, bot: ShopBot, update_id: int, update: Update) -> None:
+        """Handle one update and mark it handled, inside its chat's and user's turn: a worker
+        that dies leaves at most the update in flight of each chat to be handled again."""
+        try:
+            await bot.application.process_update(update)
+        except Exception:  # handled as far as it goes: retrying would fail the same way
+            logger.exception("shop %d: update %d failed", bot.shop.id, update_id)
+        await bot.store.run(Tx.inbox_done, [update_id], self._clock())
 
     async def _reconcile(self, bot: ShopBot) -> None:
         try:

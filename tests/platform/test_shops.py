@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
+from bot.platform.hosting import shop_store
 from bot.platform.shops import HostedShop, ShopDirectory, TokenTaken
 from storage import NewOrder, OrderItem, Tx
 from storage.postgres import PostgresStore
@@ -249,3 +250,36 @@ async def test_a_worker_finds_the_active_shops_of_its_partitions_with_a_checkout
     assert await due([], NOW + hour) == []
     assert await directory.pause(a.id)
     assert await due([0, 1], NOW + hour) == [b.id]  # a paused shop waits until it resumes
+
+
+async def test_taking_a_partition_over_frees_only_its_shops_claims(
+    directory: ShopDirectory, pg_store: PostgresStore
+) -> None:
+    """What a dead worker had claimed of a partition is due at once for the worker that takes
+    it; claims of other partitions, and handled updates and sent pushes, stay as they are."""
+    a, b = [
+        await _create(directory, f"70000000{n}:AAHx9yqk2Zm4pQ1rT8vW3nB6cD5eF7gH0{n}", f"k{n}")
+        for n in range(2)
+    ]
+    later = NOW + timedelta(seconds=1)
+    for shop in (a, b):
+        store = shop_store(pg_store, shop.id)
+        for update_id in (1, 2):
+            await store.run(Tx.inbox_add, update_id, "{}", NOW)
+        await store.run(Tx.inbox_claim, NOW, timedelta(seconds=60), 2)
+        await store.run(Tx.inbox_done, [1], NOW)
+        for chat in (1001, 1002):
+            await store.run(Tx.enqueue, chat, "sendMessage", {"text": "halo"}, NOW)
+        (sent, claimed) = await store.run(Tx.claim_due_messages, NOW, NOW + timedelta(minutes=2))
+        await store.run(Tx.mark_sent, sent.id, NOW)
+
+    cleared = await pg_store.run(Tx.directory_release_claims, a.id % 2, 2)
+
+    assert cleared == 2  # a's unhandled update and unsent push
+    a_store, b_store = shop_store(pg_store, a.id), shop_store(pg_store, b.id)
+    assert await a_store.run(Tx.inbox_claim, later, timedelta(seconds=60)) == [(2, "{}")]
+    assert await b_store.run(Tx.inbox_claim, later, timedelta(seconds=60)) == []
+    assert [m.chat_id for m in await a_store.run(Tx.claim_due_messages, later, later)] == [
+        claimed.chat_id
+    ]
+    assert await b_store.run(Tx.claim_due_messages, later, later) == []

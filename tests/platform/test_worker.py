@@ -5,10 +5,12 @@ sandbox (a merchant per shop) -> the edge -> the shop's ledger -> its outbox -> 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from starlette.types import Receive, Scope, Send
 
@@ -16,7 +18,7 @@ from bot.config import load_settings
 from bot.platform.edge import EdgeApp
 from bot.platform.hosting import Hosting, PaymentsCache, shop_store
 from bot.platform.shops import HostedShop, ShopDirectory
-from bot.platform.worker import PartitionLocks, PlatformWorker, WorkerOptions
+from bot.platform.worker import WORKER_PRESENCE, PartitionLocks, PlatformWorker, WorkerOptions
 from devtools.midtrans import MidtransSandbox
 from devtools.telegram import FakeUser, TelegramStandin
 from storage import Order, Store, Tx
@@ -315,7 +317,35 @@ async def test_a_partition_has_one_owner_until_that_owner_is_gone(pg_database: s
         assert not await second.try_take(0)
         assert await second.try_take(1)
         await first.close()  # the process died: its session, and the lock, are gone
-        assert await second.try_take(0)
+        # (freed as the session's backend exits, a moment after the client closed)
+        await wait_until(lambda: second.try_take(0), 5, "partition 0 free")
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_worker_whose_lock_session_ends_stops_serving_and_takes_its_partitions_again(
+    platform: Platform, pg_database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The locks' connection is cut (a database restart, a network break): another worker may
+    own the partitions at once, so this one stops serving their shops before anything else,
+    then takes partitions again on a fresh session."""
+    caplog.set_level(logging.INFO, logger="bot.platform.worker")
+    a = platform.shops["A"]
+    worker = platform.worker
+    budi = a.bot.user(1001, first_name="Budi")
+    assert await budi.ask("/start")
+    assert a.shop.id in worker.loaded
+
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        (ended,) = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND granted AND classid::bigint = %s AND objid::bigint = %s",
+            (WORKER_PRESENCE >> 32, WORKER_PRESENCE & 0xFFFF_FFFF),
+        ).fetchone()
+    assert ended == 1
+
+    await wait_until(lambda: "lost its partition locks" in caplog.text, 10, "the loss noticed")
+    await wait_until(lambda: worker.locks.owned == {0, 1}, 10, "the partitions again")
+    assert await budi.ask("/start")  # served again, by a shop loaded afresh
+    assert f"shop {a.shop.id} evicted" in caplog.text
