@@ -218,6 +218,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX inbox_pending ON inbox(shop_id, update_id) WHERE handled_at IS NULL;
     """,
+    # 4: the seller's language (platform mode), so what the platform tells a seller unasked (a
+    # suspended shop) is in their language: from their Telegram at /newshop and at /myshops.
+    """
+    ALTER TABLE shops ADD COLUMN owner_language TEXT NOT NULL DEFAULT 'id';
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)
