@@ -10,6 +10,7 @@ unit through ``systemd-analyze verify`` where it exists, and its settings are re
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
 import shutil
@@ -165,3 +166,122 @@ def test_systemd_unit() -> None:
 def test_new_settings_are_documented(name: str) -> None:
     assert f"\n{name}=" in (ROOT / ".env.example").read_text()
     assert f"`{name}`" in (ROOT / "README.md").read_text()
+
+
+def platform_settings_read() -> set[str]:
+    """Every name ``python -m bot platform`` reads (the bot's and the platform's own), as asked
+    of the environment."""
+    import base64
+
+    from bot.platform.config import load_platform_settings
+    from tests.test_docs import _Recording
+
+    env = _Recording(
+        {
+            "DATABASE_URL": "postgresql://warung@127.0.0.1/warung",
+            "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(bytes(32)).decode(),
+            "PLATFORM_LOOKUP_KEY": base64.b64encode(bytes(16)).decode(),
+            "PUBLIC_BASE_URL": "https://warung.example.com",
+            "PLATFORM_BOT_TOKEN": "123456789:" + "A" * 35,
+        }
+    )
+    load_platform_settings(env)
+    return set(env.asked)
+
+
+def _role_is_accepted(role: str) -> bool:
+    """``python -m bot platform --role ROLE`` gets past argparse (``--help`` stops it there)."""
+    from bot.__main__ import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["platform", "--role", role, "--help"])
+    return stopped.value.code == 0
+
+
+PLATFORM_COMPOSE = ROOT / "deploy" / "compose.platform.yaml"
+PLATFORM_CADDYFILE = ROOT / "deploy" / "Caddyfile.platform"
+
+
+def test_platform_compose_runs_postgres_edges_workers_and_caddy(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = PLATFORM_COMPOSE.read_text()
+    compose = yaml.safe_load(text)
+    services = compose["services"]
+    assert set(services) == {"postgres", "edge", "worker", "caddy"}
+    postgres = services["postgres"]
+    assert postgres["image"] == "postgres:15"
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+
+    settings = platform_settings_read()
+    interpolated = set(re.findall(r"\$\{([A-Z_]+)", text))
+    for role in ("edge", "worker"):
+        service = services[role]
+        command = service["command"]
+        assert command[:3] == ["/opt/warung-bot/venv/bin/python", "-m", "bot"]
+        assert command[3:5] == ["platform", "--role"] and command[5] == role
+        assert _role_is_accepted(role)
+        assert service["build"]["args"]["INSTALL_KIND"] == "platform"
+        assert service["env_file"] == "platform.env"
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert int(service["deploy"]["replicas"].split(":-")[1].rstrip("}")) >= 1
+        # Every variable passed is a setting the platform reads; no secret is written here.
+        environment = service["environment"]
+        assert [name for name in environment if name not in settings] == []
+        assert environment["DATABASE_URL"].startswith("postgresql://warung:${POSTGRES_PASSWORD")
+        assert environment["PUBLIC_BASE_URL"].startswith("https://${DOMAIN:?")
+        assert "ports" not in service  # only Caddy is public
+    assert not _role_is_accepted("edges")  # the check above can fail
+    capsys.readouterr()
+    edge = services["edge"]
+    assert "/healthz" in " ".join(edge["healthcheck"]["test"])
+    assert f"127.0.0.1:{edge['environment']['LISTEN_PORT']}/healthz" in str(edge["healthcheck"])
+    assert services["worker"]["healthcheck"] == {"disable": True}  # no port to ask
+    for secret in ("PLATFORM_MASTER_KEYS", "PLATFORM_LOOKUP_KEY", "PLATFORM_BOT_TOKEN"):
+        assert secret not in edge["environment"] and secret in settings
+
+    caddy = services["caddy"]
+    assert set(caddy["ports"]) == {"80:80", "443:443"}
+    assert "./Caddyfile.platform:/etc/caddy/Caddyfile:ro" in caddy["volumes"]
+
+    # The env file's example names settings, or variables this file interpolates.
+    example = (ROOT / "deploy" / "platform.env.example").read_text()
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", example, re.M))
+    assert [name for name in named if name not in settings | interpolated] == []
+    assert {"DOMAIN", "POSTGRES_PASSWORD", "PLATFORM_MASTER_KEYS", "PLATFORM_BOT_TOKEN"} <= named
+    for ignore in (".gitignore", ".dockerignore"):
+        assert "deploy/platform.env" in (ROOT / ignore).read_text().split()
+
+
+def test_platform_caddyfile_routes_the_edge_paths_to_every_edge() -> None:
+    text = PLATFORM_CADDYFILE.read_text()
+    route = re.search(r"@edge path (.+)", text)
+    assert route and set(route[1].split()) == {"/tg/*", "/midtrans/*", "/healthz"}
+    port = yaml.safe_load(PLATFORM_COMPOSE.read_text())["services"]["edge"]["environment"][
+        "LISTEN_PORT"
+    ]
+    assert re.search(rf"dynamic a {{\s*name edge\s*port {port}\b", text)
+    assert "{$DOMAIN}" in text
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        return  # the structural checks above are what can be done without Caddy
+    done = subprocess.run(
+        [caddy, "adapt", "--config", str(PLATFORM_CADDYFILE), "--adapter", "caddyfile"],
+        env={**os.environ, "DOMAIN": "platform.example.com"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    server = json.loads(done.stdout)["apps"]["http"]["servers"]["srv0"]
+    assert server["listen"] == [":443"]  # HTTPS, certificate by Caddy
+    (site,) = server["routes"]
+    assert site["match"] == [{"host": ["platform.example.com"]}]
+    routes = site["handle"][0]["routes"]
+    proxied = next(r for r in routes if r.get("match"))
+    assert proxied["match"] == [{"path": ["/tg/*", "/midtrans/*", "/healthz"]}]
+    adapted = json.dumps(proxied)
+    assert '"dynamic_upstreams": {"name": "edge", "port": "8080"' in adapted
+    rest = next(r for r in routes if not r.get("match"))
+    assert '"status_code": 404' in json.dumps(rest)
