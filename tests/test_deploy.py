@@ -38,7 +38,7 @@ def requirement_name(spec: str) -> str:
 
 
 def test_lock_files_pin_everything_with_hashes() -> None:
-    for lock in ("runtime.txt", "dev.txt"):
+    for lock in ("runtime.txt", "platform.txt", "dev.txt"):
         text = (ROOT / "requirements" / lock).read_text()
         entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n#\n", 1)[1])
         for entry in entries:
@@ -56,8 +56,15 @@ def test_runtime_lock_holds_the_runtime_dependencies_and_no_development_tools() 
     assert not DEV_ONLY & runtime.keys()
     for spec in project["optional-dependencies"]["dev"]:
         assert requirement_name(spec) in dev, spec
-    # One version of each package in both: the dev lock is compiled against the runtime one.
-    assert {name: dev[name] for name in runtime} == runtime
+    # One version of each package in all: platform is compiled against runtime, dev against
+    # platform.
+    platform = pins("platform.txt")
+    assert {name: platform[name] for name in runtime} == runtime
+    assert {name: dev[name] for name in platform} == platform
+    for spec in project["optional-dependencies"]["platform"]:
+        assert requirement_name(spec) in platform and requirement_name(spec) not in runtime, spec
+    assert "psycopg-binary" in platform  # psycopg[binary]: libpq comes with it
+    assert not DEV_ONLY & platform.keys()
     assert "python-multipart" in {
         requirement_name(s) for s in project["optional-dependencies"]["devtools"]
     }
@@ -68,6 +75,8 @@ def test_install_script_installs_from_the_lock_with_hashes() -> None:
     assert os.access(script, os.X_OK)
     text = script.read_text()
     assert "--require-hashes" in text and "requirements/$kind.txt" in text
+    assert "deploy/install.sh VENV platform" in text
+    assert "--extra platform -c requirements/runtime.txt" in (ROOT / "Makefile").read_text()
     makefile = (ROOT / "Makefile").read_text()
     assert "deploy/install.sh $(VENV) dev" in makefile
     assert "deploy/install.sh $(RUN_VENV) runtime" in makefile
@@ -83,7 +92,9 @@ def test_dockerfile() -> None:
     lock = (ROOT / "requirements" / "runtime.txt").read_text()
     lock_python = re.search(r"with Python (\d+\.\d+)", lock)
     assert lock_python and base[1] == lock_python[1]  # the lock was compiled for that Python
-    assert re.search(r"^RUN deploy/install.sh \S+ runtime", text, re.M)
+    assert re.search(r'^RUN deploy/install.sh \S+ "\$INSTALL_KIND"', text, re.M)
+    assert re.search(r"^ARG INSTALL_KIND=runtime$", text, re.M)  # platform: a build argument
+    assert (ROOT / "requirements" / "platform.txt").is_file()  # what INSTALL_KIND=platform reads
     user = re.search(r"^USER (\S+)", text, re.M)
     assert user and user[1] not in {"root", "0"}
     assert re.search(r'^VOLUME \["/data"\]', text, re.M)
@@ -223,6 +234,7 @@ def test_platform_compose_runs_postgres_edges_workers_and_caddy(
         assert command[3:5] == ["platform", "--role"] and command[5] == role
         assert _role_is_accepted(role)
         assert service["build"]["args"]["INSTALL_KIND"] == "platform"
+        assert service["build"]["context"] == ".."  # the checkout, where the Dockerfile is
         assert service["env_file"] == "platform.env"
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert int(service["deploy"]["replicas"].split(":-")[1].rstrip("}")) >= 1
