@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import threading
 from collections.abc import Iterable
 
 MASK = "***"
@@ -56,9 +57,10 @@ def secret_forms(secret: str) -> list[str]:
 class SecretMask(logging.Filter):
     """Replaces each secret with ``***`` in a record before any formatter sees it.
 
-    Thread-safe without a lock: ``add`` only inserts into the index, each value a new tuple
-    (one atomic dict store), and replaces the short list whole, so a record being masked in
-    another thread reads either the old or the new state of each entry, never a broken one.
+    Masking takes no lock: ``add`` only inserts into the index, each value a new tuple (one
+    atomic dict store), and replaces the plain list whole, so a record being masked in another
+    thread reads either the old or the new state of each entry, never a broken one. Adders
+    take a lock among themselves, so two shops loaded at once both stay masked.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -67,25 +69,30 @@ class SecretMask(logging.Filter):
         # with WINDOW alphabet characters in a row; the others (few) are searched for plainly.
         self._by_window: dict[str, tuple[tuple[str, int], ...]] = {}
         self._plain: tuple[str, ...] = ()
+        self._adding = threading.Lock()
         self.add(*secrets)
 
     def add(self, *secrets: str) -> None:
         """Mask these too from now on: platform mode learns a shop's token and keys while it
         runs (a pasted token is added before the first call that carries it). Each secret
         costs one dict store, whatever the number already known."""
-        for secret in secrets:
-            for form in secret_forms(secret):
-                runs = list(_RUNS.finditer(form))
-                if not runs:
-                    if form not in self._plain:
-                        self._plain = (*self._plain, form)
-                    continue
-                # The last run: a Midtrans key's random part, not the prefix all keys share.
-                offset = runs[-1].end() - WINDOW
-                window = form[offset : offset + WINDOW]
-                known = self._by_window.get(window, ())
-                if (form, offset) not in known:
-                    self._by_window[window] = (*known, (form, offset))
+        with self._adding:
+            for secret in secrets:
+                self._add(secret)
+
+    def _add(self, secret: str) -> None:
+        for form in secret_forms(secret):
+            runs = list(_RUNS.finditer(form))
+            if not runs:
+                if form not in self._plain:
+                    self._plain = (*self._plain, form)
+                continue
+            # The last run: a Midtrans key's random part, not the prefix all keys share.
+            offset = runs[-1].end() - WINDOW
+            window = form[offset : offset + WINDOW]
+            known = self._by_window.get(window, ())
+            if (form, offset) not in known:
+                self._by_window[window] = (*known, (form, offset))
 
     def mask(self, text: str) -> str:
         spans = self._spans(text)

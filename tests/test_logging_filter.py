@@ -148,27 +148,31 @@ def test_mask_of_ten_thousand_shops_hides_each_and_costs_what_ten_do() -> None:
 
 
 def test_mask_learns_secrets_while_other_threads_mask_lines() -> None:
-    """Shops are loaded (``add``) while handlers in other threads mask lines: every secret added
-    before a line was masked stays hidden, and nothing breaks mid-update."""
+    """Shops are loaded (``add``, two threads at once) while handlers in other threads mask
+    lines: every secret added before a line was masked stays hidden, none added is lost, and
+    nothing breaks mid-update."""
     shops = [_shop_secrets(number) for number in range(2_000)]
     mask = SecretMask([])
-    added = threading.Event()
+    first_added = [threading.Event(), threading.Event()]  # each loader's first 50 shops
     leaks: list[str] = []
 
-    def load() -> None:
-        for index, shop in enumerate(shops):
+    def load(half: int) -> None:
+        for count, shop in enumerate(shops[half::2], start=1):
             mask.add(*shop)
-            if index == 100:
-                added.set()
+            if count == 50:
+                first_added[half].set()
 
     def log() -> None:
-        added.wait(10)
+        if not all(event.wait(10) for event in first_added):
+            leaks.append("the loaders did not get through their first shops")
+            return
         for token, hook, key in shops[:100] * 20:
             text = mask.mask(f"/bot{token}/getMe {hook} {key}")
             if token.split(":")[1] in text or hook in text or key in text:
                 leaks.append(text)
 
-    threads = [threading.Thread(target=load)] + [threading.Thread(target=log) for _ in range(3)]
+    loaders = [threading.Thread(target=load, args=(half,)) for half in (0, 1)]
+    threads = loaders + [threading.Thread(target=log) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
