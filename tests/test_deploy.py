@@ -1,10 +1,12 @@
-"""What can be checked here of the files that deploy the bot (issue 15, items 8-10, 12).
+"""What can be checked here of the files that deploy the bot (issue 15, items 8-10, 12; issue 14's
+platform install and compose profile).
 
 Images cannot be built on these machines and systemd does not run in them, so: the lock files and
 the install script are checked as pip will read them (and CI runs the script in a fresh venv:
-``make check-install``); compose.yaml is parsed; the Caddyfile goes through ``caddy adapt`` where
-Caddy is installed (Debian's ``caddy`` package) and a structural check everywhere; the systemd
-unit through ``systemd-analyze verify`` where it exists, and its settings are read.
+``make check-install``, runtime and platform); compose.yaml and compose.platform.yaml are parsed;
+the Caddyfiles go through ``caddy adapt`` where Caddy is installed (Debian's ``caddy`` package)
+and a structural check everywhere; the systemd unit through ``systemd-analyze verify`` where it
+exists, and its settings are read.
 """
 
 from __future__ import annotations
