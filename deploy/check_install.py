@@ -4,8 +4,8 @@ there (``python -m bot --help``; ``python -m bot platform --help`` and the platf
 the platform venv) and the development tools are not.
 
 Run by .ci/run after `make test` (`make check-install`); needs PyPI. Measured on a shared 2-core
-machine (load 8): 32 s for the runtime venv, 44 s for the platform one (the runtime packages
-again, from pip's cache, plus psycopg and cryptography).
+machine, two runs: 24-32 s for the runtime venv, 28-44 s for the platform one (the runtime
+packages again, from pip's cache, plus psycopg and cryptography).
 """
 
 from __future__ import annotations
