@@ -49,7 +49,10 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 
-# Refresh both lock files from PyPI (only PyPI: this machine's pip settings are left out).
+# Refresh the lock files from PyPI (only PyPI: this machine's pip settings are left out).
+# runtime.txt: the single-shop bot; platform.txt: that plus the platform extra (psycopg,
+# cryptography), compiled against runtime.txt; dev.txt: everything, against platform.txt. So a
+# package has one version in all three.
 # Upgrade one package: make lock ARGS='--upgrade-package starlette'; all: ARGS=--upgrade.
 LOCK_FLAGS := -q --strip-extras --generate-hashes --allow-unsafe \
 	--no-emit-index-url --no-emit-find-links
@@ -57,10 +60,14 @@ lock: $(STAMP)
 	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_CONSTRAINT= \
 		$(BIN)/pip-compile $(LOCK_FLAGS) $(ARGS) -o requirements/runtime.txt pyproject.toml
 	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_CONSTRAINT= \
-		$(BIN)/pip-compile $(LOCK_FLAGS) $(ARGS) --extra dev -c requirements/runtime.txt \
+		$(BIN)/pip-compile $(LOCK_FLAGS) $(ARGS) --extra platform -c requirements/runtime.txt \
+		-o requirements/platform.txt pyproject.toml
+	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_CONSTRAINT= \
+		$(BIN)/pip-compile $(LOCK_FLAGS) $(ARGS) --extra dev -c requirements/platform.txt \
 		-o requirements/dev.txt pyproject.toml
 
-# CI: the runtime install as the Dockerfile and the systemd unit do it, in a fresh venv.
+# CI: the runtime and platform installs as the Dockerfile and the systemd unit do them, each in a
+# fresh venv.
 check-install:
 	$(PYTHON) deploy/check_install.py
 

@@ -241,6 +241,11 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE status = 'active';
     CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
     """,
+    # 6: the seller's language (platform mode), so what the platform tells a seller unasked (a
+    # suspended shop) is in their language: from their Telegram at /newshop and at /myshops.
+    """
+    ALTER TABLE shops ADD COLUMN owner_language TEXT NOT NULL DEFAULT 'id';
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

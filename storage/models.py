@@ -186,6 +186,7 @@ class ShopRow:
     status_reason: str
     created_at: datetime
     updated_at: datetime
+    owner_language: str = "id"  # the catalogue language the platform writes to the owner in
 
     def __repr__(self) -> str:
         return f"ShopRow(id={self.id}, @{self.bot_username}, {self.status})"

@@ -138,7 +138,7 @@ def _outbox_message(row: Any) -> OutboxMessage:
 _SHOP_COLUMNS = (
     "id, shop_key, owner_user_id, bot_username, bot_token_sealed, token_hash,"
     " webhook_secret_sealed, midtrans_server_key_sealed, midtrans_environment, status,"
-    " status_reason, created_at, updated_at"
+    " status_reason, created_at, updated_at, owner_language"
 )
 
 SHOP_DATA_TABLES = (
@@ -176,6 +176,7 @@ def _shop_row(row: Any) -> ShopRow:
         status_reason=row["status_reason"],
         created_at=_req_dt(row["created_at"]),
         updated_at=_req_dt(row["updated_at"]),
+        owner_language=row["owner_language"],
     )
 
 
@@ -1151,7 +1152,7 @@ class Tx:
         if shop.token_hash is not None and self.directory_shop_by_token_hash(shop.token_hash):
             raise TokenTaken(shop.bot_username)
         self._run(
-            f"INSERT INTO shops ({_SHOP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO shops ({_SHOP_COLUMNS}) VALUES ({', '.join('?' * 14)})",
             (
                 shop.id,
                 shop.shop_key,
@@ -1166,6 +1167,7 @@ class Tx:
                 shop.status_reason,
                 ts(shop.created_at),
                 ts(shop.updated_at),
+                shop.owner_language,
             ),
         )
         found = self.directory_shop(shop.id)
@@ -1317,6 +1319,17 @@ class Tx:
             (status, reason, ts(now), shop_id, *from_statuses),
         )
         return cursor.rowcount == 1
+
+    def directory_set_owner_language(self, owner_user_id: int, language: str) -> int:
+        """Remember ``language`` as the language of every live shop of this owner; the number
+        of rows it changed. ``updated_at`` stays: a worker reloads a shop whose row changed,
+        and the language is nothing a shop's bot uses."""
+        cursor = self._run(
+            "UPDATE shops SET owner_language = ?"
+            " WHERE owner_user_id = ? AND status <> 'deleted' AND owner_language <> ?",
+            (language, owner_user_id, language),
+        )
+        return int(cursor.rowcount)
 
     def directory_replace_secrets(self, shop_id: int, now: datetime, **sealed: str) -> bool:
         """Replace some of a live shop's sealed fields (``bot_token_sealed``, ``token_hash``,

@@ -57,7 +57,7 @@ from bot.platform.onboarding import (
 from bot.platform.shops import HostedShop, ShopDirectory, TokenTaken
 from bot.text import callbacks
 from bot.text.formatting import format_wib
-from bot.text.phrases import DEFAULT_LANGUAGE, t
+from bot.text.phrases import t
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +209,7 @@ async def key_pasted(update: Update, context: Context) -> int:
             webhook_secret=hook.secret_token,
             midtrans_server_key=key,
             midtrans_environment=checked.environment,
+            owner_language=lang,
         )
     except TokenTaken:  # another seller's /newshop with the same bot finished first
         data.clear()
@@ -262,7 +263,9 @@ async def my_shops(update: Update, context: Context) -> None:
     user = update.effective_user
     assert user is not None
     lang = user_lang(update)
-    shops = await _platform(context).directory.of_owner(user.id)
+    directory = _platform(context).directory
+    await directory.set_owner_language(user.id, lang)  # for what the platform tells unasked
+    shops = await directory.of_owner(user.id)
     if not shops:
         await show(update, t(lang, "platform.myshops.none"))
         return
@@ -465,15 +468,15 @@ async def notify_suspended(
     directory: ShopDirectory,
     shop: HostedShop,
     reason: str,
-    *,
-    lang: str = DEFAULT_LANGUAGE,
 ) -> bool:
     """Tell the shop's owner, through the platform bot, that the platform stopped their shop
-    (e.g. Telegram revoked its token), with a button to paste a new token. Only when the shop
-    is still suspended (a seller who fixed it already hears nothing); False when not sent."""
+    (e.g. Telegram revoked its token), with a button to paste a new token, in the language of
+    the owner's Telegram when they last made a shop or opened /myshops. Only when the shop is
+    still suspended (a seller who fixed it already hears nothing); False when not sent."""
     current = await directory.get(shop.id)
     if current is None or current.status != "suspended":
         return False
+    lang = current.owner_language
     text = t(
         lang,
         "platform.suspended",

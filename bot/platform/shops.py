@@ -18,6 +18,7 @@ Use::
     await directory.due_for_webhook_check(before, n) / webhook_checked(id)   # housekeeping
     await directory.rotate_server_key(id, key, environment)
     await directory.replace_token(id, token, bot_username, webhook_secret)
+    await directory.set_owner_language(owner_user_id, "en")   # the seller's Telegram language
 
 States: ``active`` (served), ``paused`` (by its seller: updates are not answered), ``suspended``
 (by the platform, with a reason, e.g. Telegram revoked the token), ``deleted`` (its data gone,
@@ -34,6 +35,7 @@ from typing import Literal
 
 from bot.platform.secrets import SecretBox, token_hash
 from bot.rules.clock import Clock
+from bot.text.phrases import DEFAULT_LANGUAGE
 from storage.models import ShopRow
 from storage.postgres import PostgresStore
 from storage.tx import TokenTaken, Tx
@@ -60,6 +62,8 @@ class HostedShop:
     bot_token: str = field(repr=False)
     webhook_secret: str = field(repr=False)
     midtrans_server_key: str = field(repr=False)
+    owner_language: str = DEFAULT_LANGUAGE
+    """What the platform writes to the owner in when they did not just write (a suspension)."""
 
     @property
     def active(self) -> bool:
@@ -92,10 +96,12 @@ class ShopDirectory:
         webhook_secret: str,
         midtrans_server_key: str,
         midtrans_environment: Environment,
+        owner_language: str = DEFAULT_LANGUAGE,
     ) -> HostedShop:
         """A new active shop whose owner is ``owner_user_id`` (the shop's admins table says so,
         in the same transaction, as a single-shop owner's claim would); TokenTaken when another
-        live shop has the same bot token."""
+        live shop has the same bot token. ``owner_language``: the catalogue language the
+        seller's Telegram is in."""
         now = self._clock()
         hashed = self.token_hash(bot_token)
 
@@ -118,6 +124,7 @@ class ShopDirectory:
                     status_reason="",
                     created_at=now,
                     updated_at=now,
+                    owner_language=owner_language,
                 )
             )
             tx.for_shop(shop_id).add_admin(owner_user_id, now, owner=True)
@@ -146,6 +153,11 @@ class ShopDirectory:
     async def of_owner(self, owner_user_id: int) -> list[HostedShop]:
         rows = await self._store.run(Tx.directory_shops_of_owner, owner_user_id)
         return [shop for shop in map(self._open, rows) if shop is not None]
+
+    async def set_owner_language(self, owner_user_id: int, language: str) -> None:
+        """The seller's Telegram is now in ``language`` (a catalogue language): every shop of
+        theirs remembers it, for what the platform tells them unasked."""
+        await self._store.run(Tx.directory_set_owner_language, owner_user_id, language)
 
     async def active_in_partition(self, partition: int, partitions: int) -> list[HostedShop]:
         """The active shops a worker owning ``partition`` of ``partitions`` serves."""
@@ -248,4 +260,5 @@ class ShopDirectory:
             midtrans_server_key=self._box.open(
                 row.midtrans_server_key_sealed, shop_id=row.id, field="midtrans_server_key"
             ),
+            owner_language=row.owner_language,
         )

@@ -340,7 +340,7 @@ async def test_a_suspended_shops_seller_is_told_through_the_platform_bot(
     assert not await notify_suspended(bot, platform.directory, shop, "<token revoked>")
     assert await platform.directory.suspend(shop.id, "Telegram refused the token (401)")
     assert await notify_suspended(
-        bot, platform.directory, shop, "Telegram refused the <bot> token (401)", lang="en"
+        bot, platform.directory, shop, "Telegram refused the <bot> token (401)"
     )
 
     told = await platform.telegram.wait_for_message(seller, contains="was stopped")
@@ -352,6 +352,36 @@ async def test_a_suspended_shops_seller_is_told_through_the_platform_bot(
     await seller.ask("/myshops")
     (card,) = await seller.choose("@kopi_bu_siti_bot")
     assert "stopped by the platform: Telegram refused the token (401)" in card.text
+
+
+async def test_the_suspension_notice_is_in_the_language_the_seller_last_used_with_us(
+    platform: Platform,
+) -> None:
+    """The directory keeps the seller's language from /newshop, and again at each /myshops:
+    a notice the seller did not ask for comes in it."""
+    seller = platform.seller(lang="id")
+    shop = await platform.new_shop(seller, "kopi_bu_siti_bot")
+    bot = platform.application.bot
+    assert await platform.directory.suspend(shop.id, "Telegram menolak token (401)")
+    assert await notify_suspended(bot, platform.directory, shop, "Telegram menolak token (401)")
+    told = await platform.telegram.wait_for_message(seller, contains="dihentikan")
+    assert told.text.startswith("Toko Anda @kopi_bu_siti_bot dihentikan oleh platform")
+
+    seller.language_code = "en-GB"  # the seller switched their Telegram to English
+    await seller.ask("/myshops")
+    assert await platform.directory.resume(shop.id)
+    assert await platform.directory.suspend(shop.id, "Telegram refused the token (401)")
+    assert await notify_suspended(bot, platform.directory, shop, "Telegram refused the token")
+    told = await platform.telegram.wait_for_message(seller, contains="was stopped")
+    assert told.text.startswith("Your shop @kopi_bu_siti_bot was stopped by the platform")
+    assert told.button_texts == ["Replace bot token", "Resume shop"]
+
+    english = platform.seller(OTHER_SELLER, lang="en")  # English from their first /newshop
+    other = await platform.new_shop(english, "roti_pak_budi_bot")
+    assert await platform.directory.suspend(other.id, "Telegram refused the token (401)")
+    assert await notify_suspended(bot, platform.directory, other, "Telegram refused the token")
+    told = await platform.telegram.wait_for_message(english, contains="was stopped")
+    assert told.text.startswith("Your shop @roti_pak_budi_bot was stopped by the platform")
 
 
 async def test_a_token_for_a_shop_deleted_meanwhile_is_not_read_but_still_deleted(
@@ -382,7 +412,7 @@ async def test_a_shop_stopped_for_a_revoked_token_resumes_only_with_a_token_tele
     shop_bot.revoke()
     assert await platform.directory.suspend(shop.id, "Telegram refused the token (401)")
     bot = platform.application.bot
-    assert await notify_suspended(bot, platform.directory, shop, "401", lang="en")
+    assert await notify_suspended(bot, platform.directory, shop, "401")
     told = await platform.telegram.wait_for_message(seller, contains="stopped by the platform")
 
     query = seller.tap("Resume shop", told)

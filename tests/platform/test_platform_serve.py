@@ -119,7 +119,7 @@ async def test_a_seller_makes_a_shop_its_customer_is_served_and_a_revoked_token_
                     told = await telegram.wait_for_message(
                         seller, contains="@kopi_bu_siti_bot", timeout=15
                     )
-                assert "dihentikan" in told.text and "401" in told.text
+                assert "was stopped" in told.text and "401" in told.text  # in her English
                 assert any("token" in b.text.lower() for b in told.buttons)
                 assert relay.statuses and set(relay.statuses) == {200}
     (suspended,) = await directory.of_owner(SELLER)

@@ -283,3 +283,31 @@ async def test_taking_a_partition_over_frees_only_its_shops_claims(
         claimed.chat_id
     ]
     assert await b_store.run(Tx.claim_due_messages, later, later) == []
+
+
+async def test_the_owners_language_is_kept_and_follows_the_owner_to_every_live_shop(
+    directory: ShopDirectory,
+) -> None:
+    first = await _create(directory)
+    assert first.owner_language == "id"  # a seller whose Telegram is not in English
+    second = await directory.create(
+        owner_user_id=OWNER,
+        bot_token=TOKEN_B,
+        bot_username="warung_b_bot",
+        shop_key="shopkeyB",
+        webhook_secret="secret-shopkeyB",
+        midtrans_server_key=KEY_B,
+        midtrans_environment="sandbox",
+        owner_language="en",
+    )
+    assert second.owner_language == "en"
+    someone_else = await _create(directory, TOKEN_A.replace("7001", "7002"), "shopkeyC", 6160)
+
+    await directory.set_owner_language(OWNER, "en")
+
+    for shop in (first, second):
+        found = await directory.get(shop.id)
+        assert found is not None and found.owner_language == "en"
+        assert found.updated_at == shop.updated_at  # a worker does not reload the shop for it
+    other = await directory.get(someone_else.id)
+    assert other is not None and other.owner_language == "id"
