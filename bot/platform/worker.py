@@ -106,6 +106,7 @@ class WorkerOptions:
     batch: int = 50
     directory_check_every: int = 10  # ticks between two looks at the loaded shops' rows
     build_retry: float = 30.0  # seconds before a shop that failed to load is tried again
+    http_pool: int = 256  # connections of the HTTP pool every shop's bot shares
 
 
 class PartitionLocks:
@@ -207,7 +208,7 @@ class PlatformWorker:
         self._clock = clock
         self.options = options
         self.locks = PartitionLocks(dsn)
-        self._request = SharedRequest(connection_pool_size=256)
+        self._request = SharedRequest(connection_pool_size=options.http_pool)
         self.loaded: dict[int, ShopBot] = {}
         self._loading: dict[int, asyncio.Task[None]] = {}
         self._failed_until: dict[int, float] = {}
