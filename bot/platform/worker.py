@@ -22,8 +22,12 @@ reconciliation pass every ``reconcile_interval`` run while it is loaded. A shop 
 A shop that is paused, suspended, deleted or changed (rotated key, new token) is evicted or
 reloaded at the next check of the directory.
 
-Each shop works in tasks of its own, so a slow or failing shop delays no other. A shop whose
-token Telegram refuses (401) is suspended with that reason and evicted.
+Each shop works in tasks of its own, so a slow or failing shop delays no other, and its calls
+to Telegram pass its own ``ShopGate`` (``bot.platform.fairness``): at most ``send_slots`` in
+flight, so a shop whose calls hang cannot take the shared pool; a ``retry_after`` over a minute,
+or calls that keep timing out, pause the shop: its inbox is not drained and its outbox not sent
+(both wait untouched) until the pause ends, while ``AIORateLimiter`` still sleeps out short
+waits. A shop whose token Telegram refuses (401) is suspended with that reason and evicted.
 
 When it suspends a shop it calls ``on_suspended(shop, reason)`` (``python -m bot platform``:
 the platform bot tells the seller, ``notify_suspended``).
