@@ -372,6 +372,7 @@ class PlatformWorker:
         for shop_id, bot in list(self.loaded.items()):
             if current.get(shop_id) != bot.shop.updated_at:
                 self._evict_soon(shop_id)
+                self._gates.pop(shop_id, None)  # a new token may be another bot: no pause
 
     # --- a shop ---------------------------------------------------------------------------
 
