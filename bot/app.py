@@ -24,7 +24,7 @@ from typing import Any
 import uvicorn
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
 
 from bot.chat import groups, guards
@@ -433,7 +433,13 @@ async def _initialize(
 
 async def _on_error(update: object, context: Any) -> None:
     """Log the failure; tell the user something friendly, never the traceback."""
-    logger.error("error while handling an update", exc_info=context.error)
+    error = context.error
+    if isinstance(error, TelegramError) and not isinstance(error, BadRequest):
+        # Telegram could not be reached, refused the chat or asked to wait: not a bug of ours,
+        # and a traceback per update would bury the log while Telegram is unwell.
+        logger.error("error while handling an update: %s: %s", type(error).__name__, error)
+    else:
+        logger.error("error while handling an update", exc_info=error)
     await guards.answer_failed_tap(update)
     if isinstance(update, Update) and update.effective_chat:
         lang = phrases.language_for(

@@ -36,8 +36,9 @@ Main API (see each docstring):
 - Many bots on one server (platform mode): ``add_bot(token=None, username=, first_name=)``
   returns another ``TelegramStandin`` with its own identity, users, chats, updates, webhook
   (``webhook_url``, ``webhook_secret``) and faults (so ``retry_after`` is per token);
-  ``revoke()`` makes the old token answer 401 and returns the new one; ``bots``, ``bot_for``;
-  ``webhook_failing(message)`` makes getWebhookInfo report a delivery error.
+  ``revoke()`` makes the old token answer 401 and returns the new one (calls still made with
+  the old one are recorded in the bot's ``calls``, status 401, no parameters); ``bots``,
+  ``bot_for``; ``webhook_failing(message)`` makes getWebhookInfo report a delivery error.
   Unknown and revoked tokens answer 401 "Unauthorized". With one bot and no ``token`` given the
   stand-in answers to any token, as before.
 - ``FakeUser``: ``send_text``, ``send_contact``, ``send_location``, ``send_photo``,
@@ -1254,7 +1255,7 @@ class TelegramStandin:
         which is returned. Its webhook stays set, as on Telegram."""
         self._bots.pin_first()
         new_token = self._bots.new_token(bot_id=int(self.token.split(":", 1)[0]))
-        self._bots.revoked.add(self.token)
+        self._bots.revoked[self.token] = self
         self._bots.unregister(self.token)
         self._fixed_token = self.token = new_token
         self._bots.register(new_token, self)
@@ -1563,8 +1564,18 @@ class TelegramStandin:
         token = request.path_params["token"]
         bot = self._bots.find(token)
         if bot is None:
+            owner = self._bots.revoked.get(token)
+            if owner is not None:  # kept in the bot's record: a test sees who still calls
+                owner._refused_revoked(request.path_params["method"])
             return _error_response(401, "Unauthorized")
         return await bot._serve_call(request, token)
+
+    def _refused_revoked(self, name: str) -> None:
+        method = (self.schema.canonical(name) if self.schema else None) or name
+        if method != "getUpdates" or self.record_polls:
+            call = Call(method, {}, {}, time.monotonic(), 401, "Unauthorized")
+            self.calls.append(call)
+            self._touch()
 
     async def _serve_call(self, request: Request, token: str) -> Response:
         name = request.path_params["method"]
@@ -2552,7 +2563,7 @@ class _Bots:
     def __init__(self, first: TelegramStandin) -> None:
         self.first = first
         self.by_token: dict[str, TelegramStandin] = {}
-        self.revoked: set[str] = set()
+        self.revoked: dict[str, TelegramStandin] = {}  # revoked token -> its bot
         self.base_url: str | None = None
         self.base_file_url: str | None = None
         self._next_id = 7_000_000_001

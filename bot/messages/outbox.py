@@ -63,6 +63,10 @@ class OutboxSender:
     ``on_invalid_token`` (platform mode): called when Telegram refuses the token (401); the row
     is left as it was instead of being retried.
 
+    ``hold`` (platform mode): seconds the shop's sends are paused for (0: not paused). While
+    paused nothing is claimed, and a send that failed meanwhile is released untouched: every
+    row waits, as it was, until the pause ends.
+
     ``special`` maps method names that are not Bot API calls (``warung.sendPaymentCode``) to the
     coroutine that carries them out; its errors are handled like Telegram's.
     """
@@ -79,6 +83,7 @@ class OutboxSender:
         backoff_base: float = 1.0,
         max_backoff: timedelta = MAX_BACKOFF,
         on_invalid_token: Callable[[], None] | None = None,
+        hold: Callable[[], float] | None = None,
     ) -> None:
         self._store = store
         self._bot = bot
@@ -89,6 +94,7 @@ class OutboxSender:
         self._backoff_base = backoff_base
         self._max_backoff = max_backoff.total_seconds()
         self._on_invalid_token = on_invalid_token
+        self._hold = hold
         self._wake = asyncio.Event()
         self._busy: dict[int, asyncio.Task[None]] = {}  # chat id -> its send in flight
         self._claimed: dict[int, int] = {}  # chat id -> the row id of that send
@@ -145,6 +151,9 @@ class OutboxSender:
     async def _dispatch(self) -> float | None:
         """Start every due head row there is room for; seconds until the next look (None: wait
         for a wake-up)."""
+        held = self._hold() if self._hold is not None else 0.0
+        if held > 0:
+            return held  # paused: nothing is claimed (a wake-up looks again)
         free = self._concurrency - len(self._busy)
         if free <= 0:
             # Every slot is taken: nothing could start. A finishing send wakes the loop; asking
@@ -193,7 +202,7 @@ class OutboxSender:
             )
             await self._mark(Tx.mark_failed, row.id, self._clock(), f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # network, timeout, 5xx, or a bug in a special method
-            if await self._token_refused(row, exc):
+            if await self._token_refused(row, exc) or await self._held(row):
                 return
             wait = min(self._backoff_base * 2 ** min(row.attempts, 30), self._max_backoff)
             logger.warning(
@@ -216,6 +225,14 @@ class OutboxSender:
             return False
         await self._mark(Tx.release, row.id)
         self._on_invalid_token()
+        return True
+
+    async def _held(self, row: OutboxMessage) -> bool:
+        """Platform mode: the shop's sends are paused. The row waits untouched (not counted as
+        an attempt) and is sent when the pause ends."""
+        if self._hold is None or self._hold() <= 0:
+            return False
+        await self._mark(Tx.release, row.id)
         return True
 
     async def _send(self, row: OutboxMessage) -> None:

@@ -30,8 +30,12 @@ reconciliation pass with the checkout timeout sweep (``bot.chat.customer.timeout
 A shop that is paused, suspended, deleted or changed (rotated key, new token) is evicted or
 reloaded at the next check of the directory.
 
-Each shop works in tasks of its own, so a slow or failing shop delays no other. A shop whose
-token Telegram refuses (401) is suspended with that reason and evicted.
+Each shop works in tasks of its own, so a slow or failing shop delays no other, and its calls
+to Telegram pass its own ``ShopGate`` (``bot.platform.fairness``): at most ``send_slots`` in
+flight, so a shop whose calls hang cannot take the shared pool; a ``retry_after`` over a minute,
+or calls that keep timing out, pause the shop: its inbox is not drained and its outbox not sent
+(both wait untouched) until the pause ends, while ``AIORateLimiter`` still sleeps out short
+waits. A shop whose token Telegram refuses (401) is suspended with that reason and evicted.
 
 When it suspends a shop it calls ``on_suspended(shop, reason)`` (``python -m bot platform``:
 the platform bot tells the seller, ``notify_suspended``).
@@ -71,6 +75,7 @@ from bot.payments.midtrans import MidtransClient
 from bot.payments.reconcile import QUIET_PERIOD, reconcile_once
 from bot.payments.service import PaymentService
 from bot.persistence import SQLitePersistence
+from bot.platform.fairness import ShopGate, ShopPaused, ShopRequest
 from bot.platform.hosting import Hosting, shop_store
 from bot.platform.shops import HostedShop, ShopDirectory
 from bot.rules.clock import WIB, Clock, utc_now
@@ -124,6 +129,8 @@ class WorkerOptions:
     batch: int = 50
     directory_check_every: int = 10  # ticks between two looks at the loaded shops' rows
     build_retry: float = 30.0  # seconds before a shop that failed to load is tried again
+    http_pool: int = 256  # connections of the HTTP pool every shop's bot shares
+    send_slots: int = 16  # a shop's Telegram calls in flight at most (bot.platform.fairness)
 
 
 class LocksLost(Exception):
@@ -214,6 +221,7 @@ class ShopBot:
     services: Services
     midtrans: MidtransClient
     outbox: OutboxSender
+    gate: ShopGate
     last_used: float = field(default_factory=time.monotonic)
     next_reconcile: float = 0.0
     drain: asyncio.Task[None] | None = None
@@ -244,10 +252,11 @@ class PlatformWorker:
         self._clock = clock
         self.options = options
         self.locks = PartitionLocks(dsn)
-        self._request = SharedRequest(connection_pool_size=256)
+        self._request = SharedRequest(connection_pool_size=options.http_pool)
         self.loaded: dict[int, ShopBot] = {}
         self._loading: dict[int, asyncio.Task[None]] = {}
         self._failed_until: dict[int, float] = {}
+        self._gates: dict[int, ShopGate] = {}  # loaded shops' and paused shops'
         self._revoking: dict[int, asyncio.Task[None]] = {}
         self._closing: dict[int, asyncio.Task[None]] = {}  # shops being evicted
         self._task: asyncio.Task[None] | None = None
@@ -315,6 +324,7 @@ class PlatformWorker:
                 bot.reconcile = asyncio.create_task(self._reconcile(bot))
             elif not bot.busy() and monotonic - bot.last_used > self.options.idle_after:
                 self._evict_soon(shop_id)
+        self._forget_gates()
 
     async def _take_partitions(self) -> None:
         """Own a fair share of the partitions: ceil(partitions / live workers), at most
@@ -389,6 +399,8 @@ class PlatformWorker:
                 self._kick(shop_id)
 
     def _kick(self, shop_id: int) -> None:
+        if self.paused_for(shop_id):
+            return  # its updates and messages wait, untouched, until the pause ends
         bot = self.loaded.get(shop_id)
         if bot is not None:
             bot.outbox.wake()
@@ -400,6 +412,25 @@ class PlatformWorker:
         if time.monotonic() < self._failed_until.get(shop_id, 0):
             return
         self._loading[shop_id] = asyncio.create_task(self._load(shop_id), name=f"load-{shop_id}")
+
+    def paused_for(self, shop_id: int) -> float:
+        """Seconds the shop's calls to Telegram stay paused (0: not paused)."""
+        gate = self._gates.get(shop_id)
+        return gate.hold() if gate is not None else 0.0
+
+    def _gate(self, shop_id: int) -> ShopGate:
+        gate = self._gates.get(shop_id)
+        if gate is None:
+            gate = ShopGate(shop_id, self.options.send_slots, self._clock)
+            self._gates[shop_id] = gate
+        return gate
+
+    def _forget_gates(self) -> None:
+        """Drop the gates of shops neither loaded nor paused (a paused shop's gate outlives
+        its eviction, so it is not loaded again before its pause ends)."""
+        busy = self.loaded.keys() | self._loading.keys() | self._closing.keys()
+        for shop_id in [i for i, gate in self._gates.items() if i not in busy and not gate.hold()]:
+            del self._gates[shop_id]
 
     async def _check_directory(self) -> None:
         """Evict loaded shops that are no longer active, or whose row changed (one query per
@@ -413,6 +444,7 @@ class PlatformWorker:
         for shop_id, bot in list(self.loaded.items()):
             if current.get(shop_id) != bot.shop.updated_at:
                 self._evict_soon(shop_id)
+                self._gates.pop(shop_id, None)  # a new token may be another bot: no pause
 
     # --- a shop ---------------------------------------------------------------------------
 
@@ -425,6 +457,9 @@ class PlatformWorker:
                 bot = await self._build(shop)
             except InvalidToken:
                 await self._revoked(shop.id)
+                return
+            except ShopPaused as exc:
+                logger.info("shop %d not loaded: %s", shop_id, exc)
                 return
             except Exception:
                 logger.exception("shop %d could not be loaded; trying again later", shop_id)
@@ -442,11 +477,13 @@ class PlatformWorker:
     async def _build(self, shop: HostedShop) -> ShopBot:
         settings = self._hosting.settings_for(shop)
         store = shop_store(self._store, shop.id)
+        gate = self._gate(shop.id)
+        request = ShopRequest(self._request, gate)
         application = (
             Application.builder()
             .token(settings.telegram_token.get())
-            .request(self._request)
-            .get_updates_request(self._request)
+            .request(request)
+            .get_updates_request(request)
             .base_url(settings.telegram_base_url)
             .base_file_url(settings.telegram_base_file_url)
             .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=WIB))
@@ -475,6 +512,7 @@ class PlatformWorker:
             self._clock,
             special={SEND_PAYMENT_CODE: send_code},
             on_invalid_token=lambda: self._suspend_soon(shop.id),
+            hold=gate.hold,
         )
         payments = PaymentService(
             store, midtrans, settings, clock=self._clock, wake_outbox=outbox.wake
@@ -500,13 +538,14 @@ class PlatformWorker:
             raise
         outbox.start()
         logger.info("shop %d (@%s) loaded", shop.id, shop.bot_username)
-        return ShopBot(shop, store, application, services, midtrans, outbox)
+        return ShopBot(shop, store, application, services, midtrans, outbox, gate)
 
     async def _drain(self, bot: ShopBot) -> None:
         """Handle the shop's inbox in update_id order, a batch at a time; updates of different
         chats and users run concurrently, those sharing one in order (PerUserUpdateProcessor)."""
         application = bot.application
-        while self.loaded.get(bot.shop.id) is bot:  # an evicted shop finishes its batch only
+        # An evicted shop finishes its batch only; a paused one claims no more until it ends.
+        while self.loaded.get(bot.shop.id) is bot and not bot.gate.hold():
             batch = await bot.store.run(
                 Tx.inbox_claim, self._clock(), self.options.inbox_lease, self.options.batch
             )

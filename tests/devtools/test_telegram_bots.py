@@ -86,6 +86,23 @@ async def test_unknown_and_revoked_tokens_answer_401(server: TelegramStandin) ->
         assert len(updates) == 1
 
 
+async def test_calls_with_a_revoked_token_are_recorded_as_refused(
+    server: TelegramStandin,
+) -> None:
+    kopi = server.add_bot(SHOP_A)
+    kopi.user(1001).send_text("/start")
+    kopi.revoke()
+    answer = await call(server, SHOP_A, "sendMessage", chat_id=1001, text="halo")
+    assert answer.status_code == 401
+    refused = kopi.calls[-1]
+    assert (refused.method, refused.status, refused.description) == (
+        "sendMessage",
+        401,
+        "Unauthorized",
+    )
+    assert kopi.messages(1001) == []
+
+
 async def test_a_single_bot_without_a_token_still_answers_to_any_token() -> None:
     standin = TelegramStandin()
     async with standin.serve():

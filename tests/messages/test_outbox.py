@@ -15,6 +15,7 @@ from telegram.ext import AIORateLimiter, Application
 from bot.messages import pushes
 from bot.messages.outbox import OutboxSender
 from storage import OutboxMessage, Store, Tx
+from tests.support.waiting import wait_until
 from tests.support.world import ADMIN, CUSTOMER, TOKEN, World, payment_world
 
 OTHER = 1002
@@ -229,6 +230,44 @@ async def test_a_send_cut_off_at_stop_is_due_again_at_once(tmp_path: Path) -> No
         await sender.stop(grace=0.1)
         [row] = await w.store.run(Tx.due_messages, w.clock())  # not held until the lease ends
         assert row.payload["text"] == "lambat"
+
+
+async def test_a_send_failing_while_the_shop_is_held_leaves_its_row_untouched(
+    tmp_path: Path,
+) -> None:
+    """Platform mode: while ``hold`` says the shop's sends are paused, a send that failed is
+    released as it was (no attempt counted, due again) and nothing is claimed; it goes out once
+    the hold ends."""
+    held = [0.0]
+    tries: list[object] = []
+
+    async def send_code(row: OutboxMessage) -> None:
+        tries.append(row.payload["order_id"])
+        if len(tries) == 1:
+            held[0] = 3600.0  # as the shop's gate does when Telegram says "retry after 3600"
+            raise RuntimeError("the shop is paused")
+
+    async with payment_world(tmp_path, start_outbox=False) as w:
+        await w.store.run(
+            Tx.enqueue, CUSTOMER, pushes.SEND_PAYMENT_CODE, {"order_id": "WB-1"}, w.clock(), "k"
+        )
+        special = {pushes.SEND_PAYMENT_CODE: send_code}
+        sender = OutboxSender(w.store, w.bot, w.clock, special, hold=lambda: held[0])
+        sender.start()
+        try:
+
+            async def released() -> bool:
+                rows = await w.store.run(Tx.due_messages, w.clock())
+                return [(r.payload["order_id"], r.attempts) for r in rows] == [("WB-1", 0)]
+
+            await wait_until(lambda: tries, 5, "the first send")
+            await wait_until(released, 5, "the row released untouched")
+            held[0] = 0.0
+            sender.wake()
+            assert await w.settled_outbox() == {"sent": 1, "failed": 0, "pending": 0}
+        finally:
+            await sender.stop()
+        assert tries == ["WB-1", "WB-1"]
 
 
 class CountingLimiter(AIORateLimiter):
