@@ -21,6 +21,8 @@ class Dialect:
     """How a write transaction starts: SQLite takes the write lock at once (no upgrade deadlock)."""
     numbered: bool = field(default=False)
     """Placeholders are ``%s`` (psycopg) rather than ``?`` (sqlite3)."""
+    notifies: bool = field(default=False)
+    """Writes of work NOTIFY the platform's workers (PostgreSQL's LISTEN/NOTIFY)."""
 
     def sql(self, text: str) -> str:
         return _to_format(text) if self.numbered else text
@@ -34,7 +36,7 @@ class Dialect:
 
 
 SQLITE = Dialect("sqlite", "BEGIN IMMEDIATE")
-POSTGRES = Dialect("postgresql", "BEGIN", numbered=True)
+POSTGRES = Dialect("postgresql", "BEGIN", numbered=True, notifies=True)
 
 _QUESTION_MARKS = re.compile(r"'(?:[^']|'')*'|\?|%")
 

@@ -34,6 +34,9 @@ from storage.models import (
 
 WIB = timezone(timedelta(hours=7), "WIB")
 
+WORK_CHANNEL = "warung_work"
+"""The PostgreSQL channel that new inbox and outbox rows are announced on (``storage.wakeups``)."""
+
 
 class OutOfStock(Exception):
     """A line asked for more than the product has left (or the product is gone or hidden)."""
@@ -204,9 +207,19 @@ class Tx:
         self.conn = conn
         self.shop_id = shop_id
         self.dialect = dialect
+        self._woken: set[str] = set()
 
     def _run(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         return self.conn.execute(self.dialect.sql(sql), params)
+
+    def _wake_workers(self, kind: str) -> None:
+        """Platform mode: tell the workers (``storage.wakeups``) at commit that this shop has
+        work of ``kind`` ("inbox" or "outbox"). PostgreSQL delivers a NOTIFY only if the
+        transaction commits, once per distinct payload; SQLite has no workers to tell."""
+        if not self.dialect.notifies or kind in self._woken:
+            return
+        self._woken.add(kind)
+        self._run("SELECT pg_notify(?, ?)", (WORK_CHANNEL, f"{self.shop_id} {kind}"))
 
     def for_shop(self, shop_id: int) -> Tx:
         """This same transaction seen as another shop (the directory writes a new shop's first
@@ -774,7 +787,10 @@ class Tx:
                 ts(now),
             ),
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount != 1:
+            return False
+        self._wake_workers("outbox")
+        return True
 
     def due_messages(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         """The oldest undelivered message of each chat, if it is due and not claimed by a
@@ -1008,7 +1024,10 @@ class Tx:
             " ON CONFLICT (shop_id, update_id) DO NOTHING",
             (self.shop_id, update_id, payload, ts(now)),
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount != 1:
+            return False
+        self._wake_workers("inbox")
+        return True
 
     def inbox_claim(
         self, now: datetime, lease: timedelta, limit: int = 100

@@ -8,13 +8,15 @@ count the others and own its fair share, ceil(partitions / workers): a worker th
 free partitions, and one that owns more than its share hands the extra ones over (their shops'
 batches in hand finished first, so each shop's updates stay in order).
 
-Each tick (``tick`` seconds) the worker asks which active shops of its partitions have updates
-in the inbox or outbox messages due (``Tx.directory_shops_with_work``), and every
-``RECONCILE_INTERVAL`` which have orders for reconciliation (pending orders to check, sellers to
-tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``). It loads
-those it has not loaded, drains their inbox in ``update_id`` order and wakes their outbox
-sender. A loaded shop is a lean python-telegram-bot Application (no updater, no job queue) with
-the single-shop bot's handlers (``bot.app.register_handlers``), its own rate limiter,
+The edge announces new work as it commits it (LISTEN/NOTIFY, ``bot.platform.wakeups``): the
+worker kicks that shop at once. Each tick (``tick`` seconds; the fallback for announcements
+missed while the listening connection was down) the worker asks which active shops of its
+partitions have updates in the inbox or outbox messages due (``Tx.directory_shops_with_work``),
+and every ``RECONCILE_INTERVAL`` which have orders for reconciliation (pending orders to check,
+sellers to tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``).
+It loads those it has not loaded, drains their inbox in ``update_id`` order and wakes their
+outbox sender. A loaded shop is a lean python-telegram-bot Application (no updater, no job
+queue) with the single-shop bot's handlers (``bot.app.register_handlers``), its own rate limiter,
 conversation state in the shop's store, and one HTTP pool shared by every shop
 (``SharedRequest``: a shop's shutdown does not close it); its outbox sender and a
 reconciliation pass every ``reconcile_interval`` run while it is loaded. A shop idle for
@@ -63,11 +65,13 @@ from bot.payments.service import PaymentService
 from bot.persistence import SQLitePersistence
 from bot.platform.hosting import Hosting, shop_store
 from bot.platform.shops import HostedShop, ShopDirectory
+from bot.platform.wakeups import Wakeups
 from bot.rules.clock import WIB, Clock, utc_now
 from bot.rules.orders import PENDING, OrderStatus
 from bot.shop.services import KEY, Services
 from storage import OutboxMessage, Store, Tx
 from storage.postgres import PostgresStore
+from storage.wakeups import Wakeup
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +185,7 @@ class ShopBot:
     next_reconcile: float = 0.0
     drain: asyncio.Task[None] | None = None
     reconcile: asyncio.Task[None] | None = None
+    woken: bool = False  # an update came in while a drain ran: it looks once more
 
     def busy(self) -> bool:
         return any(task is not None and not task.done() for task in (self.drain, self.reconcile))
@@ -207,6 +212,7 @@ class PlatformWorker:
         self._clock = clock
         self.options = options
         self.locks = PartitionLocks(dsn)
+        self.wakeups = Wakeups(dsn, self._on_wakeup)
         self._request = SharedRequest(connection_pool_size=256)
         self.loaded: dict[int, ShopBot] = {}
         self._loading: dict[int, asyncio.Task[None]] = {}
@@ -222,10 +228,12 @@ class PlatformWorker:
 
     async def start(self) -> None:
         await self._request.initialize()
+        self.wakeups.start()
         self._task = asyncio.create_task(self._run(), name="platform-worker")
 
     async def stop(self) -> None:
         self._stopping = True
+        await self.wakeups.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -316,12 +324,25 @@ class PlatformWorker:
             if shop_id not in self.loaded:
                 self._kick(shop_id)
 
+    def _on_wakeup(self, wakeup: Wakeup) -> None:
+        """The edge committed work for a shop (``bot.platform.wakeups``): start on it now if
+        the shop is in a partition this worker owns, rather than at the next tick."""
+        if self._stopping or wakeup.shop_id % self.options.partitions not in self.locks.owned:
+            return
+        bot = self.loaded.get(wakeup.shop_id)
+        if bot is not None and wakeup.kind == "outbox":
+            bot.outbox.wake()
+            return
+        self._kick(wakeup.shop_id)
+
     def _kick(self, shop_id: int) -> None:
         bot = self.loaded.get(shop_id)
         if bot is not None:
             bot.outbox.wake()
             if bot.drain is None or bot.drain.done():
                 bot.drain = asyncio.create_task(self._drain(bot), name=f"inbox-{shop_id}")
+            else:
+                bot.woken = True
             return
         if shop_id in self._loading or shop_id in self._closing:
             return  # a shop being evicted is loaded again only once its last batch is done
@@ -435,10 +456,13 @@ class PlatformWorker:
         chats and users run concurrently, those sharing one in order (PerUserUpdateProcessor)."""
         application = bot.application
         while self.loaded.get(bot.shop.id) is bot:  # an evicted shop finishes its batch only
+            bot.woken = False
             batch = await bot.store.run(
                 Tx.inbox_claim, self._clock(), self.options.inbox_lease, self.options.batch
             )
             if not batch:
+                if bot.woken:  # committed after this claim's snapshot: look again
+                    continue
                 return
             bot.last_used = time.monotonic()
             tasks = []
