@@ -31,8 +31,13 @@ shops (single-shop: the same count to its one shop):
 Per phase: accepted/s (all requests answered by wrk's first send to its last answer; non-200
 counted), delivered/s (first send to the last delivery; a phase stops waiting ``--drain``
 seconds after the load, delivered counts what came by then), and CPU milliseconds per request
-summed over the bot's processes (edge + workers; single-shop: the bot and its payment worker),
-steadier than rates on a shared machine.
+summed over the bot's processes (edge + workers + PostgreSQL's server processes; single-shop:
+the bot and its payment worker)
+over the phase, steadier than rates on a shared machine. After the platform's delivery wait the
+bench waits (up to ``--quiet`` seconds more) until its inbox and outbox are empty, so that the
+CPU figures cover all the work and one phase's backlog does not slow the next; the single-shop
+bot is started afresh per phase (its CPU figure covers the work done by the end of the
+delivery wait).
 
 ``BENCH_CODE_PATH=DIR`` runs the bot's processes on the bot/ and storage/ found in DIR (e.g.
 ``git archive COMMIT bot storage | tar -x -C DIR``): before/after figures on one machine.
@@ -49,7 +54,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,6 +109,7 @@ class Phase:
     deliver_s: float = 0.0
     cpu_s: float = 0.0
     cpu_by_process: dict[str, float] = field(default_factory=dict)
+    left_after_quiet: int = 0  # platform: updates and pushes still queued when CPU was read
 
     @property
     def accepted_per_s(self) -> float:
@@ -159,6 +165,14 @@ def _updates(paths: Sequence[tuple[str, str]], per_shop: int, first_chat: int) -
     return _interleave(items)
 
 
+def _cpu(pid: int) -> float:
+    """CPU seconds of a process; 0 for one gone (a database backend that ended)."""
+    try:
+        return cpu_seconds(pid)
+    except OSError:
+        return 0.0
+
+
 def _measure(
     wrk: str,
     url: str,
@@ -171,10 +185,11 @@ def _measure(
     connections: int,
     directory: Path,
     drain: float,
+    settle: Callable[[], int] | None = None,
 ) -> Phase:
     standin.pushes()  # what came before is not this phase's
     pids = {name: [pid, *children_of(pid)] for name, pid in processes.items()}
-    cpu_before = {name: sum(cpu_seconds(p) for p in group) for name, group in pids.items()}
+    cpu_before = {name: sum(_cpu(p) for p in group) for name, group in pids.items()}
     result = run_wrk(wrk, url, load.lines, connections, directory, f"{config}-{kind}", path="-")
     targets, arrived = set(load.chats), dict[int, float]()
     deadline = time.monotonic() + drain
@@ -183,9 +198,8 @@ def _measure(
             if chat in targets:
                 arrived.setdefault(chat, at)
         time.sleep(0.05)
-    cpu = {
-        name: sum(cpu_seconds(p) for p in group) - cpu_before[name] for name, group in pids.items()
-    }
+    left = settle() if settle is not None else 0  # the rest of the work, in the CPU figures
+    cpu = {name: sum(_cpu(p) for p in group) - cpu_before[name] for name, group in pids.items()}
     first = min(result.sent_at.values(), default=0.0)
     return Phase(
         config=config,
@@ -198,6 +212,7 @@ def _measure(
         deliver_s=max(arrived.values()) - first if arrived else 0.0,
         cpu_s=sum(cpu.values()),
         cpu_by_process={name: round(seconds, 2) for name, seconds in cpu.items()},
+        left_after_quiet=left,
     )
 
 
@@ -345,6 +360,25 @@ def _owners(dsn: str) -> dict[int, int]:
     return {int(pid): int(count) for pid, count in rows}
 
 
+def _backlog(dsn: str) -> int:
+    """Updates not yet handled plus pushes not yet sent or given up (bench-only query)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM inbox WHERE handled_at IS NULL)"
+            " + (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL)"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _wait_quiet(dsn: str, within: float) -> int:
+    """Until the platform has nothing left to do (a phase's backlog must not slow the next);
+    what was still left after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while (left := _backlog(dsn)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
 def _wait_owned(dsn: str, workers: int, children: Sequence[Child]) -> None:
     """Until ``workers`` workers hold every partition, a fair share each."""
     share = -(-PARTITIONS // workers)
@@ -401,7 +435,8 @@ def _platform(
         platform = [PYTHON, "-m", "bot", "platform", "--role"]
         edge = start_process(f"edge-{config}", [*platform, "edge"], work, env)
         children.append(edge)
-        processes = {"edge": edge.pid}
+        postmaster = int((server.directory / "data" / "postmaster.pid").read_text().split()[0])
+        processes = {"edge": edge.pid, "postgres": postmaster}
         for n in range(workers):
             worker = start_process(f"worker{n}-{config}", [*platform, "worker"], work, env)
             children.append(worker)
@@ -423,6 +458,7 @@ def _platform(
                     connections=args.connections,
                     directory=work,
                     drain=args.drain,
+                    settle=lambda: _wait_quiet(dsn, args.quiet),
                 )
             )
             _print_phase(phases[-1])
@@ -435,9 +471,10 @@ def _platform(
 
 
 def _print_phase(phase: Phase) -> None:
+    left = f", {phase.left_after_quiet} still queued" if phase.left_after_quiet else ""
     print(
         f"  {phase.config} {phase.kind}: accepted {phase.accepted_per_s:,.0f}/s, delivered "
-        f"{phase.delivered}/{phase.requests} at {phase.delivered_per_s:,.0f}/s",
+        f"{phase.delivered}/{phase.requests} at {phase.delivered_per_s:,.0f}/s{left}",
         flush=True,
     )
 
@@ -447,9 +484,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         prog="python -m bench platform-throughput", description=__doc__
     )
     parser.add_argument("--shops", type=int, default=100)
-    parser.add_argument("--per-shop", type=int, default=20, help="requests per shop and phase")
+    parser.add_argument("--per-shop", type=int, default=10, help="requests per shop and phase")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
-    parser.add_argument("--drain", type=float, default=20.0, help="seconds to wait for delivery")
+    parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for delivery")
+    parser.add_argument(
+        "--quiet", type=float, default=120.0, help="seconds to let a backlog finish (not measured)"
+    )
     parser.add_argument("--only", default="", help=f"configs, comma separated: {CONFIGS}")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args(argv)
@@ -539,6 +579,7 @@ def report(phases: list[Phase], args: argparse.Namespace, wall: float) -> dict[s
                 "delivered_per_s": round(p.delivered_per_s, 1),
                 "cpu_ms_per_request": round(p.cpu_ms_per_request, 3),
                 "cpu_s_by_process": p.cpu_by_process,
+                "left_after_quiet": p.left_after_quiet,
             }
             for p in phases
         ],

@@ -31,6 +31,11 @@ class Dialect:
         """SQLite's planner needs telling to walk a partial index; PostgreSQL's does not."""
         return f" INDEXED BY {index}" if self.name == "sqlite" else ""
 
+    def wake_workers(self) -> str:
+        """Appended to an INSERT: PostgreSQL NOTIFYs channel and payload (two parameters) for
+        each row it inserts; SQLite has no workers to tell."""
+        return " RETURNING pg_notify(?, ?)" if self.notifies else ""
+
     def greatest(self, left: str, right: str) -> str:
         return f"MAX({left}, {right})" if self.name == "sqlite" else f"GREATEST({left}, {right})"
 

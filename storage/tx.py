@@ -207,19 +207,17 @@ class Tx:
         self.conn = conn
         self.shop_id = shop_id
         self.dialect = dialect
-        self._woken: set[str] = set()
 
     def _run(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         return self.conn.execute(self.dialect.sql(sql), params)
 
-    def _wake_workers(self, kind: str) -> None:
-        """Platform mode: tell the workers (``storage.wakeups``) at commit that this shop has
-        work of ``kind`` ("inbox" or "outbox"). PostgreSQL delivers a NOTIFY only if the
-        transaction commits, once per distinct payload; SQLite has no workers to tell."""
-        if not self.dialect.notifies or kind in self._woken:
-            return
-        self._woken.add(kind)
-        self._run("SELECT pg_notify(?, ?)", (WORK_CHANNEL, f"{self.shop_id} {kind}"))
+    def _wake_workers(self, kind: str) -> tuple[str, tuple[object, ...]]:
+        """Platform mode: the clause and parameters that make an INSERT tell the workers
+        (``storage.wakeups``) that this shop has work of ``kind`` ("inbox" or "outbox"), in the
+        same statement. PostgreSQL delivers the NOTIFY only if the transaction commits, once
+        per distinct payload; on SQLite both are empty."""
+        clause = self.dialect.wake_workers()
+        return clause, ((WORK_CHANNEL, f"{self.shop_id} {kind}") if clause else ())
 
     def for_shop(self, shop_id: int) -> Tx:
         """This same transaction seen as another shop (the directory writes a new shop's first
@@ -773,10 +771,11 @@ class Tx:
         dedupe_key: str | None = None,
     ) -> bool:
         """Queue one Bot API call; a repeated ``dedupe_key`` is ignored (False)."""
+        wake, wake_params = self._wake_workers("outbox")
         cursor = self._run(
             "INSERT INTO outbox (shop_id, chat_id, dedupe_key, method, payload, created_at,"
             " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (shop_id, dedupe_key) DO NOTHING",
+            f" ON CONFLICT (shop_id, dedupe_key) DO NOTHING{wake}",
             (
                 self.shop_id,
                 chat_id,
@@ -785,12 +784,10 @@ class Tx:
                 json.dumps(payload, ensure_ascii=False),
                 ts(now),
                 ts(now),
+                *wake_params,
             ),
         )
-        if cursor.rowcount != 1:
-            return False
-        self._wake_workers("outbox")
-        return True
+        return cursor.rowcount == 1
 
     def due_messages(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         """The oldest undelivered message of each chat, if it is due and not claimed by a
@@ -1019,15 +1016,13 @@ class Tx:
 
     def inbox_add(self, update_id: int, payload: str, now: datetime) -> bool:
         """Keep an update for the worker; False when it is already there (Telegram's retry)."""
+        wake, wake_params = self._wake_workers("inbox")
         cursor = self._run(
             "INSERT INTO inbox (shop_id, update_id, payload, received_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (shop_id, update_id) DO NOTHING",
-            (self.shop_id, update_id, payload, ts(now)),
+            f" ON CONFLICT (shop_id, update_id) DO NOTHING{wake}",
+            (self.shop_id, update_id, payload, ts(now), *wake_params),
         )
-        if cursor.rowcount != 1:
-            return False
-        self._wake_workers("inbox")
-        return True
+        return cursor.rowcount == 1
 
     def inbox_claim(
         self, now: datetime, lease: timedelta, limit: int = 100

@@ -330,19 +330,24 @@ class PlatformWorker:
         if self._stopping or wakeup.shop_id % self.options.partitions not in self.locks.owned:
             return
         bot = self.loaded.get(wakeup.shop_id)
-        if bot is not None and wakeup.kind == "outbox":
+        if bot is None:
+            self._kick(wakeup.shop_id)  # loaded, then its inbox and outbox looked at
+        elif wakeup.kind == "outbox":
             bot.outbox.wake()
-            return
-        self._kick(wakeup.shop_id)
+        else:
+            self._start_drain(bot)
+
+    def _start_drain(self, bot: ShopBot) -> None:
+        if bot.drain is None or bot.drain.done():
+            bot.drain = asyncio.create_task(self._drain(bot), name=f"inbox-{bot.shop.id}")
+        else:
+            bot.woken = True
 
     def _kick(self, shop_id: int) -> None:
         bot = self.loaded.get(shop_id)
         if bot is not None:
             bot.outbox.wake()
-            if bot.drain is None or bot.drain.done():
-                bot.drain = asyncio.create_task(self._drain(bot), name=f"inbox-{shop_id}")
-            else:
-                bot.woken = True
+            self._start_drain(bot)
             return
         if shop_id in self._loading or shop_id in self._closing:
             return  # a shop being evicted is loaded again only once its last batch is done
