@@ -1,9 +1,9 @@
 """Throughput of platform mode (100 shops on PostgreSQL, 1 and 2 workers) beside the single-shop
 bot on SQLite, in one run, one configuration after another on the same machine.
 
-Run: ``python -m bench platform-throughput [--shops 100] [--per-shop 20] [--connections 32]
-[--only single,unthrottled,platform-1,platform-2]``. Prints a table, then one JSON line.
-All on 127.0.0.1, each party in its own process; the load is Debian's ``wrk -t1`` with
+Run: ``python -m bench platform-throughput [--shops 100] [--per-shop 10] [--connections 32]
+[--only single,unthrottled,platform-1,platform-2,platform-2x2]``. Prints a table, then one JSON
+line. All on 127.0.0.1, each party in its own process; the load is Debian's ``wrk -t1`` with
 ``bench/notifications.lua`` (each request sent once, a path and secret per line).
 
 Configurations:
@@ -12,10 +12,12 @@ Configurations:
   POSTed to ``/telegram`` with the secret token), a fresh bot per phase. Its replies and pushes
   go through PTB's ``AIORateLimiter``, Telegram's 30 messages/s per bot, so delivered/s is that
   limit; ``unthrottled`` is the same bot with the limit lifted (``bench.bot_unthrottled``).
-- ``platform-1`` / ``platform-2``: a throwaway PostgreSQL 15 (as the tests start it: Unix
-  socket, **fsync off**), a fresh database each, ``--shops`` shops in the directory, one edge
-  (``python -m bot platform --role edge``) and 1 or 2 workers (``--role worker``, 16
-  partitions: with 2, 8 each, waited for before the load). Every shop is loaded first (one
+- ``platform-1`` / ``platform-2`` / ``platform-2x2``: a throwaway PostgreSQL 15 (as the tests
+  start it: Unix socket, **fsync off**), a fresh database each, ``--shops`` shops in the
+  directory; 1 edge (``python -m bot platform --role edge``) and 1 worker (``--role worker``),
+  1 edge and 2 workers, 2 edges and 2 workers (16 partitions: with 2 workers, 8 each, waited
+  for before the load; with 2 edges, a wrk each with half the connections and every other
+  request, as a balancer in front would spread them). Every shop is loaded first (one
   ``/start`` each, not counted). Each shop has its own rate limiter (30 messages/s each).
 
 Two phases per configuration, ``shops x per-shop`` requests each, spread round-robin over the
@@ -55,6 +57,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,7 +92,9 @@ from storage import Store
 from storage.postgres import PostgresStore
 from tests.support.postgres import PgServer, start_server
 
-CONFIGS = ("single", "unthrottled", "platform-1", "platform-2")
+PLATFORM_CONFIGS = {"platform-1": (1, 1), "platform-2": (1, 2), "platform-2x2": (2, 2)}
+"""Edges and workers of each platform configuration."""
+CONFIGS = ("single", "unthrottled", *PLATFORM_CONFIGS)
 PARTITIONS = 16
 PARTITION_LOCK = 0x5741_5255_4E47_1000  # bot.platform.worker.PARTITION_LOCK
 WEBHOOK_SECRET = "bench-webhook-secret"
@@ -175,7 +180,7 @@ def _cpu(pid: int) -> float:
 
 def _measure(
     wrk: str,
-    url: str,
+    urls: Sequence[str],
     load: Load,
     standin: Standin,
     processes: dict[str, int],
@@ -190,7 +195,19 @@ def _measure(
     standin.pushes()  # what came before is not this phase's
     pids = {name: [pid, *children_of(pid)] for name, pid in processes.items()}
     cpu_before = {name: sum(_cpu(p) for p in group) for name, group in pids.items()}
-    result = run_wrk(wrk, url, load.lines, connections, directory, f"{config}-{kind}", path="-")
+    with ThreadPoolExecutor(len(urls)) as pool:  # one wrk per edge, the lines dealt out
+        runs = list(
+            pool.map(
+                lambda n: run_wrk(
+                    wrk, urls[n], load.lines[n :: len(urls)], connections // len(urls),
+                    directory, f"{config}-{kind}-{n}", path="-",
+                ),
+                range(len(urls)),
+            )
+        )  # fmt: skip
+    starts = [min(run.sent_at.values(), default=0.0) for run in runs]
+    first = min(starts)
+    accept_s = max(start + run.seconds for start, run in zip(starts, runs, strict=True)) - first
     targets, arrived = set(load.chats), dict[int, float]()
     deadline = time.monotonic() + drain
     while len(arrived) < len(targets) and time.monotonic() < deadline:
@@ -200,14 +217,13 @@ def _measure(
         time.sleep(0.05)
     left = settle() if settle is not None else 0  # the rest of the work, in the CPU figures
     cpu = {name: sum(_cpu(p) for p in group) - cpu_before[name] for name, group in pids.items()}
-    first = min(result.sent_at.values(), default=0.0)
     return Phase(
         config=config,
         kind=kind,
         requests=len(load.lines),
-        answered=result.answered,
-        not_200=sum(n for code, n in result.statuses.items() if code != 200),
-        accept_s=result.seconds,
+        answered=sum(run.answered for run in runs),
+        not_200=sum(n for run in runs for code, n in run.statuses.items() if code != 200),
+        accept_s=accept_s,
         delivered=len(arrived),
         deliver_s=max(arrived.values()) - first if arrived else 0.0,
         cpu_s=sum(cpu.values()),
@@ -270,7 +286,7 @@ def _single(
             phases.append(
                 _measure(
                     wrk,
-                    url,
+                    [url],
                     load,
                     standin,
                     {"bot": bot.pid},
@@ -403,11 +419,11 @@ def _platform(
     standin: Standin,
     server: PgServer,
     args: argparse.Namespace,
-    workers: int,
+    config: str,
 ) -> list[Phase]:
-    config = f"platform-{workers}"
+    edges, workers = PLATFORM_CONFIGS[config]
     dsn = server.new_database()
-    first_chat = 20_000_000 + workers * 1_000_000
+    first_chat = 20_000_000 + list(PLATFORM_CONFIGS).index(config) * 1_000_000
     shops, notifications = asyncio.run(
         _prepare_platform(dsn, args.shops, args.per_shop, first_chat + 500_000)
     )
@@ -417,7 +433,6 @@ def _platform(
     with running([]) as children:
         sandbox, midtrans_port = start_midtrans(work, name=f"midtrans-{config}")
         children.append(sandbox)
-        port = free_port()
         env = {
             "DATABASE_URL": _url(dsn),
             "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(MASTER).decode(),
@@ -429,27 +444,31 @@ def _platform(
             "MIDTRANS_API_BASE_URL": f"http://127.0.0.1:{midtrans_port}",
             "CONFIRM_NOTIFICATIONS": "false",
             "LISTEN_HOST": "127.0.0.1",
-            "LISTEN_PORT": str(port),
             "LOG_LEVEL": "WARNING",
         }
         platform = [PYTHON, "-m", "bot", "platform", "--role"]
-        edge = start_process(f"edge-{config}", [*platform, "edge"], work, env)
-        children.append(edge)
         postmaster = int((server.directory / "data" / "postmaster.pid").read_text().split()[0])
-        processes = {"edge": edge.pid, "postgres": postmaster}
+        processes = {"postgres": postmaster}
+        urls = []
+        for n in range(edges):
+            port = free_port()
+            edge_env = env | {"LISTEN_PORT": str(port)}
+            edge = start_process(f"edge{n}-{config}", [*platform, "edge"], work, edge_env)
+            children.append(edge)
+            processes[f"edge{n}"] = edge.pid
+            urls.append(f"http://127.0.0.1:{port}")
+            wait_http(edge, urls[-1] + "/healthz", timeout=60)
         for n in range(workers):
             worker = start_process(f"worker{n}-{config}", [*platform, "worker"], work, env)
             children.append(worker)
             processes[f"worker{n}"] = worker.pid
-        url = f"http://127.0.0.1:{port}"
-        wait_http(edge, url + "/healthz", timeout=60)
         _wait_owned(dsn, workers, children[1:])
-        _warm_up(url, paths, standin, first_chat - 1000)
+        _warm_up(urls[0], paths, standin, first_chat - 1000)
         for kind, load in (("updates", updates), ("notifications", notifications)):
             phases.append(
                 _measure(
                     wrk,
-                    url,
+                    urls,
                     load,
                     standin,
                     processes,
@@ -463,7 +482,7 @@ def _platform(
             )
             _print_phase(phases[-1])
         if not all(child.alive() for child in children):
-            raise RuntimeError("a platform process stopped:\n" + edge.tail())
+            raise RuntimeError("a platform process stopped:\n" + children[-1].tail())
     return phases
 
 
@@ -516,9 +535,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         continue
                     if server is None:
                         server = start_server(fsync=False)
-                    phases += _platform(
-                        wrk, work, standin, server, args, int(config.rpartition("-")[2])
-                    )
+                    phases += _platform(wrk, work, standin, server, args, config)
             finally:
                 if server is not None:
                     server.stop()
