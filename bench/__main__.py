@@ -1,4 +1,5 @@
-"""``python -m bench [notifications|checkout|memory|slip|platform ...]``: all, or the named ones.
+"""``python -m bench [notifications|checkout|memory|slip|platform|platform-throughput ...]``:
+all, or the named ones.
 
 Each prints a short table and one JSON line (``{"bench": name, ...}``). Extra arguments after a
 single name go to that benchmark, e.g. ``python -m bench notifications --orders 2000``.
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import checkout, memory, notifications, platform, slip
+from bench import checkout, memory, notifications, platform, platform_throughput, slip
 
 BENCHES: dict[str, Callable[[list[str] | None], Any]] = {
     "notifications": notifications.main,
@@ -18,6 +19,7 @@ BENCHES: dict[str, Callable[[list[str] | None], Any]] = {
     "memory": memory.main,
     "slip": slip.main,
     "platform": platform.main,
+    "platform-throughput": platform_throughput.main,
 }
 
 

@@ -290,9 +290,12 @@ async def seed_orders(
     return seeded
 
 
-def sandbox_with(orders: Sequence[Seeded], status: str = "pending") -> MidtransSandbox:
-    """A sandbox that knows ``orders``' transactions, all in ``status``."""
-    sandbox = MidtransSandbox(KEY)
+def sandbox_with(
+    orders: Sequence[Seeded], status: str = "pending", server_key: str = KEY
+) -> MidtransSandbox:
+    """A sandbox (of the merchant ``server_key``) that knows ``orders``' transactions, all in
+    ``status``."""
+    sandbox = MidtransSandbox(server_key)
     now = datetime.now(UTC)
     for seed in orders:
         sandbox.add_charge(
@@ -307,9 +310,11 @@ def sandbox_with(orders: Sequence[Seeded], status: str = "pending") -> MidtransS
     return sandbox
 
 
-def notification_bodies(orders: Sequence[Seeded], statuses: Sequence[str]) -> list[bytes]:
+def notification_bodies(
+    orders: Sequence[Seeded], statuses: Sequence[str], server_key: str = KEY
+) -> list[bytes]:
     """Signed notification bodies, for each order one per status, in that order."""
-    sandbox = sandbox_with(orders)
+    sandbox = sandbox_with(orders, server_key=server_key)
     bodies = []
     for seed in orders:
         for status in statuses:

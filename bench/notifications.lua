@@ -4,6 +4,8 @@
 -- notification's answer the done file gets "first_send last_answer status:count ...", and the
 -- thread stops. Requests past the last body are GET /healthz (not counted), so nothing is sent
 -- twice. Run with one thread (-t1).
+-- With the path "-" each line is "PATH<tab>SECRET<tab>BODY" instead (bench.platform_throughput:
+-- a path per shop); a non-empty SECRET goes out as X-Telegram-Bot-Api-Secret-Token.
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } wb_timespec;
@@ -15,7 +17,7 @@ local function now()
   return tonumber(clock.tv_sec) + tonumber(clock.tv_nsec) * 1e-9
 end
 
-local bodies, total, sent, answered = {}, 0, 0, 0
+local bodies, paths, secrets, total, sent, answered = {}, {}, {}, 0, 0, 0
 local statuses = {}
 local sent_log, done_path, path, first
 -- wrk calls request() once before the run to check the script and throws that request away;
@@ -23,14 +25,19 @@ local sent_log, done_path, path, first
 local checked = false
 
 function init(args)
+  path = args[4]
   for line in io.lines(args[1]) do
     total = total + 1
-    bodies[total] = line
+    if path == "-" then
+      local p, s, b = string.match(line, "^([^\t]*)\t([^\t]*)\t(.*)$")
+      paths[total], secrets[total], bodies[total] = p, s, b
+    else
+      paths[total], secrets[total], bodies[total] = path, "", line
+    end
   end
   sent_log = io.open(args[2], "w")
   sent_log:setvbuf("full")
   done_path = args[3]
-  path = args[4]
 end
 
 function request()
@@ -45,7 +52,11 @@ function request()
   local t = now()
   if first == nil then first = t end
   sent_log:write(sent, " ", string.format("%.6f", t), "\n")
-  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, bodies[sent])
+  local headers = {["Content-Type"] = "application/json"}
+  if secrets[sent] ~= "" then
+    headers["X-Telegram-Bot-Api-Secret-Token"] = secrets[sent]
+  end
+  return wrk.format("POST", paths[sent], headers, bodies[sent])
 end
 
 function response(status, headers, body)

@@ -140,9 +140,16 @@ class WrkResult:
 
 
 def run_wrk(
-    wrk: str, url: str, bodies: Sequence[bytes], connections: int, directory: Path, tag: str
+    wrk: str,
+    url: str,
+    bodies: Sequence[bytes],
+    connections: int,
+    directory: Path,
+    tag: str,
+    path: str = PATH,
 ) -> WrkResult:
-    """POST every body once through wrk at ``connections``; stop at the last answer."""
+    """POST every body once through wrk at ``connections``; stop at the last answer. With
+    ``path`` "-" each body is a line ``PATH<tab>SECRET<tab>BODY`` (see notifications.lua)."""
     bodies_file = directory / f"{tag}.bodies"
     bodies_file.write_bytes(b"\n".join(bodies) + b"\n")
     sent_log = directory / f"{tag}.sent"
@@ -150,7 +157,7 @@ def run_wrk(
     done_file.unlink(missing_ok=True)
     args = [
         wrk, "-t1", f"-c{connections}", f"-d{int(RUN_CAP) + 5}s", "--timeout", "10s",
-        "-s", str(LUA), url, "--", str(bodies_file), str(sent_log), str(done_file), PATH,
+        "-s", str(LUA), url, "--", str(bodies_file), str(sent_log), str(done_file), path,
     ]  # fmt: skip
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + RUN_CAP

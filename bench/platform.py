@@ -1,4 +1,5 @@
-"""Platform mode: 1,000 shops loaded by one worker process, and a cold shop's first reply.
+"""Platform mode: 1,000 shops loaded by one worker process, and the first reply of a shop never
+loaded, of one loaded, and of one evicted.
 
 Run: ``python -m bench platform [--shops 1000] [--cold 20]``. Prints a table, then one JSON line.
 A throwaway PostgreSQL (as the tests start it), the lean Telegram stand-in in its own process
@@ -9,12 +10,15 @@ loads every shop (a lean Application each) and answers. RSS of the worker is rea
 before (no shop loaded, after start-up) and after every shop answered, with the shops idle;
 the difference divided by the shops is the RSS per idle loaded shop.
 
-Then ``--cold`` more shops, never loaded (an evicted shop takes the same path: the worker loads
-it from the directory at its next update), get one ``/start`` each, one after another: the time
+Then ``--cold`` more shops, never loaded, get one ``/start`` each, one after another: the time
 from the inbox commit to the reply arriving at the stand-in is the first reply of a cold shop
-(it includes the wait for the worker's next tick, 0.5 s apart; each update is written at a
-random phase of it). A second ``/start`` to the same shop, now loaded, gives the warm figure
-beside it: the difference is what loading the shop costs.
+(the worker hears of the update by LISTEN/NOTIFY; each update is written at a random phase of
+the worker's 0.5 s tick, which code without the wake-ups waited for). A second ``/start`` to the
+same shop, now loaded, gives the warm figure beside it: the difference is what loading the shop
+costs. Last, the worker is replaced by one that evicts a shop idle for 1 s
+(``bench.platform_worker``, ``BENCH_IDLE_AFTER``): each of those shops answers a ``/start``
+(loaded again), is evicted (the worker's log says so), and the time to the reply of its next
+``/start`` is the first reply of an evicted shop.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ GOAL_KIB_PER_SHOP = 1024
 MASTER = bytes(range(32))
 LOOKUP = b"bench-lookup-key-0123456789abcdef"
 PLATFORM_TOKEN = "5000000001:" + "P" * 35
+EVICT_AFTER = 1.0  # seconds idle before the second worker evicts a shop
 
 
 def _update(update_id: int, chat_id: int) -> str:
@@ -105,6 +110,15 @@ class Pushes:
                     found[chat] = at
             await asyncio.sleep(0.005)
         return found
+
+
+async def _wait_evicted(worker: Child, shop_id: int, within: float) -> None:
+    """Until the worker's log says it evicted the shop."""
+    deadline = time.monotonic() + within
+    while f"shop {shop_id} evicted" not in worker.log_path.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"shop {shop_id} not evicted in {within:.0f}s")
+        await asyncio.sleep(0.05)
 
 
 async def _create_shops(directory: ShopDirectory, first: int, count: int) -> list[int]:
@@ -183,8 +197,31 @@ async def _run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                     sent = time.monotonic()
                     await _send_start(store, shop_id, 2, chat)
                     warms.append((await pushes.wait_for(http, {chat}, 30))[chat] - sent)
-            if not worker.alive():
-                raise RuntimeError(f"the worker stopped:\n{worker.tail()}")
+                if not worker.alive():
+                    raise RuntimeError(f"the worker stopped:\n{worker.tail()}")
+                worker.stop()
+                evicting = start_process(
+                    "worker-evicting",
+                    [PYTHON, "-m", "bench.platform_worker", "platform", "--role", "worker"],
+                    work,
+                    env | {"BENCH_IDLE_AFTER": str(EVICT_AFTER), "LOG_LEVEL": "INFO"},
+                )
+                children.append(evicting)
+                await asyncio.sleep(3.0)  # started, partitions taken
+                evicted = []
+                for n, shop_id in enumerate(cold):
+                    chat = 50_000 + n
+                    await pushes.refresh(http)
+                    await _send_start(store, shop_id, 3, chat)
+                    await pushes.wait_for(http, {chat}, 30)
+                    await _wait_evicted(evicting, shop_id, 30)
+                    await asyncio.sleep(random.uniform(0.0, 0.5))  # any phase of the tick
+                    await pushes.refresh(http)
+                    sent = time.monotonic()
+                    await _send_start(store, shop_id, 4, chat)
+                    evicted.append((await pushes.wait_for(http, {chat}, 30))[chat] - sent)
+            if not evicting.alive():
+                raise RuntimeError(f"the worker stopped:\n{evicting.tail()}")
         await store.close()
     finally:
         server.stop()
@@ -200,6 +237,8 @@ async def _run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "goal_kib": GOAL_KIB_PER_SHOP,
         "cold_first_reply_ms": summary_ms(firsts),
         "warm_reply_ms": summary_ms(warms),
+        "evicted_first_reply_ms": summary_ms(evicted),
+        "evict_after_s": EVICT_AFTER,
     }
 
 
@@ -211,6 +250,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-platform-") as work:
         figures = asyncio.run(_run(args, Path(work)))
     cold, warm = figures["cold_first_reply_ms"], figures["warm_reply_ms"]
+    evicted = figures["evicted_first_reply_ms"]
     print_table(
         f"platform: {figures['shops']} shops on one worker process",
         ["figure", "value"],
@@ -225,6 +265,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ["all shops loaded and answered /start", f"{figures['load_and_answer_all_s']} s"],
             ["cold shop, first reply p50 / p99", f"{cold['p50_ms']} / {cold['p99_ms']} ms"],
             ["loaded shop, reply p50 / p99", f"{warm['p50_ms']} / {warm['p99_ms']} ms"],
+            [
+                "evicted shop, first reply p50 / p99",
+                f"{evicted['p50_ms']} / {evicted['p99_ms']} ms",
+            ],
         ],
     )
     emit("platform", figures)

@@ -21,6 +21,8 @@ class Dialect:
     """How a write transaction starts: SQLite takes the write lock at once (no upgrade deadlock)."""
     numbered: bool = field(default=False)
     """Placeholders are ``%s`` (psycopg) rather than ``?`` (sqlite3)."""
+    notifies: bool = field(default=False)
+    """Writes of work NOTIFY the platform's workers (PostgreSQL's LISTEN/NOTIFY)."""
 
     def sql(self, text: str) -> str:
         return _to_format(text) if self.numbered else text
@@ -29,12 +31,17 @@ class Dialect:
         """SQLite's planner needs telling to walk a partial index; PostgreSQL's does not."""
         return f" INDEXED BY {index}" if self.name == "sqlite" else ""
 
+    def wake_workers(self) -> str:
+        """Appended to an INSERT: PostgreSQL NOTIFYs channel and payload (two parameters) for
+        each row it inserts; SQLite has no workers to tell."""
+        return " RETURNING pg_notify(?, ?)" if self.notifies else ""
+
     def greatest(self, left: str, right: str) -> str:
         return f"MAX({left}, {right})" if self.name == "sqlite" else f"GREATEST({left}, {right})"
 
 
 SQLITE = Dialect("sqlite", "BEGIN IMMEDIATE")
-POSTGRES = Dialect("postgresql", "BEGIN", numbered=True)
+POSTGRES = Dialect("postgresql", "BEGIN", numbered=True, notifies=True)
 
 _QUESTION_MARKS = re.compile(r"'(?:[^']|'')*'|\?|%")
 

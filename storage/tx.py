@@ -35,6 +35,9 @@ from storage.models import (
 
 WIB = timezone(timedelta(hours=7), "WIB")
 
+WORK_CHANNEL = "warung_work"
+"""The PostgreSQL channel that new inbox and outbox rows are announced on (``storage.wakeups``)."""
+
 
 class OutOfStock(Exception):
     """A line asked for more than the product has left (or the product is gone or hidden)."""
@@ -229,6 +232,14 @@ class Tx:
 
     def _run(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         return self.conn.execute(self.dialect.sql(sql), params)
+
+    def _wake_workers(self, kind: str) -> tuple[str, tuple[object, ...]]:
+        """Platform mode: the clause and parameters that make an INSERT tell the workers
+        (``storage.wakeups``) that this shop has work of ``kind`` ("inbox" or "outbox"), in the
+        same statement. PostgreSQL delivers the NOTIFY only if the transaction commits, once
+        per distinct payload; on SQLite both are empty."""
+        clause = self.dialect.wake_workers()
+        return clause, ((WORK_CHANNEL, f"{self.shop_id} {kind}") if clause else ())
 
     def for_shop(self, shop_id: int) -> Tx:
         """This same transaction seen as another shop (the directory writes a new shop's first
@@ -812,10 +823,11 @@ class Tx:
         dedupe_key: str | None = None,
     ) -> bool:
         """Queue one Bot API call; a repeated ``dedupe_key`` is ignored (False)."""
+        wake, wake_params = self._wake_workers("outbox")
         cursor = self._run(
             "INSERT INTO outbox (shop_id, chat_id, dedupe_key, method, payload, created_at,"
             " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (shop_id, dedupe_key) DO NOTHING",
+            f" ON CONFLICT (shop_id, dedupe_key) DO NOTHING{wake}",
             (
                 self.shop_id,
                 chat_id,
@@ -824,6 +836,7 @@ class Tx:
                 json.dumps(payload, ensure_ascii=False),
                 ts(now),
                 ts(now),
+                *wake_params,
             ),
         )
         return cursor.rowcount == 1
@@ -1099,10 +1112,11 @@ class Tx:
 
     def inbox_add(self, update_id: int, payload: str, now: datetime) -> bool:
         """Keep an update for the worker; False when it is already there (Telegram's retry)."""
+        wake, wake_params = self._wake_workers("inbox")
         cursor = self._run(
             "INSERT INTO inbox (shop_id, update_id, payload, received_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (shop_id, update_id) DO NOTHING",
-            (self.shop_id, update_id, payload, ts(now)),
+            f" ON CONFLICT (shop_id, update_id) DO NOTHING{wake}",
+            (self.shop_id, update_id, payload, ts(now), *wake_params),
         )
         return cursor.rowcount == 1
 

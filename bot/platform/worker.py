@@ -12,14 +12,16 @@ a worker killed mid-batch would otherwise hold its shops' updates and pushes unt
 ran out, and let later updates of a chat overtake them). A worker whose lock session ends stops
 serving every shop before it takes partitions again.
 
-Each tick (``tick`` seconds) the worker asks which active shops of its partitions have updates
-in the inbox or outbox messages due (``Tx.directory_shops_with_work``), and every
-``RECONCILE_INTERVAL`` which have orders for reconciliation (pending orders to check, sellers to
-tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``) or an
-unfinished checkout past ``CHECKOUT_TIMEOUT`` (``Tx.directory_shops_with_checkouts_due``). It loads
-those it has not loaded, drains their inbox in ``update_id`` order and wakes their outbox
-sender; each update is marked handled in its chat's turn, so a worker that dies leaves at most
-the update in flight of each chat to be handled again. A loaded shop is a lean
+The edge announces new work as it commits it (LISTEN/NOTIFY, ``bot.platform.wakeups``): the
+worker kicks that shop at once. Each tick (``tick`` seconds; the fallback for announcements
+missed while the listening connection was down) the worker asks which active shops of its
+partitions have updates in the inbox or outbox messages due (``Tx.directory_shops_with_work``),
+and every ``RECONCILE_INTERVAL`` which have orders for reconciliation (pending orders to check,
+sellers to tell of a payment past the reversal window: ``Tx.directory_shops_with_payments_due``)
+or an unfinished checkout past ``CHECKOUT_TIMEOUT`` (``Tx.directory_shops_with_checkouts_due``).
+It loads those it has not loaded, drains their inbox in ``update_id`` order and wakes their
+outbox sender; each update is marked handled in its chat's turn, so a worker that dies leaves at
+most the update in flight of each chat to be handled again. A loaded shop is a lean
 python-telegram-bot Application (no updater, no job queue) with the single-shop bot's handlers
 (``bot.app.register_handlers``), its own rate limiter, conversation state in the shop's store,
 and one HTTP pool shared by every shop (``SharedRequest``: a shop's shutdown does not close it,
@@ -78,11 +80,13 @@ from bot.persistence import SQLitePersistence
 from bot.platform.fairness import ShopGate, ShopPaused, ShopRequest
 from bot.platform.hosting import Hosting, shop_store
 from bot.platform.shops import HostedShop, ShopDirectory
+from bot.platform.wakeups import Wakeups
 from bot.rules.clock import WIB, Clock, utc_now
 from bot.rules.orders import PENDING, OrderStatus
 from bot.shop.services import KEY, Services
 from storage import OutboxMessage, Store, Tx
 from storage.postgres import PostgresStore
+from storage.wakeups import Wakeup
 
 logger = logging.getLogger(__name__)
 
@@ -226,6 +230,7 @@ class ShopBot:
     next_reconcile: float = 0.0
     drain: asyncio.Task[None] | None = None
     reconcile: asyncio.Task[None] | None = None
+    woken: bool = False  # an update came in while a drain ran: it looks once more
 
     def busy(self) -> bool:
         return any(task is not None and not task.done() for task in (self.drain, self.reconcile))
@@ -252,6 +257,7 @@ class PlatformWorker:
         self._clock = clock
         self.options = options
         self.locks = PartitionLocks(dsn)
+        self.wakeups = Wakeups(dsn, self._on_wakeup)
         self._request = SharedRequest(connection_pool_size=options.http_pool)
         self.loaded: dict[int, ShopBot] = {}
         self._loading: dict[int, asyncio.Task[None]] = {}
@@ -268,10 +274,12 @@ class PlatformWorker:
 
     async def start(self) -> None:
         await self._request.initialize()
+        self.wakeups.start()
         self._task = asyncio.create_task(self._run(), name="platform-worker")
 
     async def stop(self) -> None:
         self._stopping = True
+        await self.wakeups.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -398,14 +406,34 @@ class PlatformWorker:
             if shop_id not in self.loaded:
                 self._kick(shop_id)
 
+    def _on_wakeup(self, wakeup: Wakeup) -> None:
+        """The edge committed work for a shop (``bot.platform.wakeups``): start on it now if
+        the shop is in a partition this worker owns, rather than at the next tick."""
+        if self._stopping or wakeup.shop_id % self.options.partitions not in self.locks.owned:
+            return
+        if self.paused_for(wakeup.shop_id):
+            return  # its updates and messages wait, untouched, until the pause ends
+        bot = self.loaded.get(wakeup.shop_id)
+        if bot is None:
+            self._kick(wakeup.shop_id)  # loaded, then its inbox and outbox looked at
+        elif wakeup.kind == "outbox":
+            bot.outbox.wake()
+        else:
+            self._start_drain(bot)
+
+    def _start_drain(self, bot: ShopBot) -> None:
+        if bot.drain is None or bot.drain.done():
+            bot.drain = asyncio.create_task(self._drain(bot), name=f"inbox-{bot.shop.id}")
+        else:
+            bot.woken = True
+
     def _kick(self, shop_id: int) -> None:
         if self.paused_for(shop_id):
             return  # its updates and messages wait, untouched, until the pause ends
         bot = self.loaded.get(shop_id)
         if bot is not None:
             bot.outbox.wake()
-            if bot.drain is None or bot.drain.done():
-                bot.drain = asyncio.create_task(self._drain(bot), name=f"inbox-{shop_id}")
+            self._start_drain(bot)
             return
         if shop_id in self._loading or shop_id in self._closing:
             return  # a shop being evicted is loaded again only once its last batch is done
@@ -546,10 +574,13 @@ class PlatformWorker:
         application = bot.application
         # An evicted shop finishes its batch only; a paused one claims no more until it ends.
         while self.loaded.get(bot.shop.id) is bot and not bot.gate.hold():
+            bot.woken = False
             batch = await bot.store.run(
                 Tx.inbox_claim, self._clock(), self.options.inbox_lease, self.options.batch
             )
             if not batch:
+                if bot.woken:  # committed after this claim's snapshot: look again
+                    continue
                 return
             bot.last_used = time.monotonic()
             tasks = []

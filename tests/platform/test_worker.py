@@ -104,10 +104,12 @@ async def platform(
             shops[name] = Hosted(shop, bots[name], merchants[name], store)
 
         def new_worker(
-            options: WorkerOptions = WorkerOptions(partitions=2, tick=0.05),
+            options: WorkerOptions | None = None,
             hosted_with: Hosting = hosting,
+            tick: float = 0.05,
         ) -> PlatformWorker:
             # Two partitions: shop A (id 2) is in partition 0, shop B (id 3) in partition 1.
+            options = options or WorkerOptions(partitions=2, tick=tick)
             return PlatformWorker(
                 pg_store, pg_database, directory, hosted_with, clock=clock, options=options
             )
@@ -349,3 +351,29 @@ async def test_a_worker_whose_lock_session_ends_stops_serving_and_takes_its_part
     await wait_until(lambda: worker.locks.owned == {0, 1}, 10, "the partitions again")
     assert await budi.ask("/start")  # served again, by a shop loaded afresh
     assert f"shop {a.shop.id} evicted" in caplog.text
+
+
+async def test_updates_and_payments_are_served_at_once_not_at_the_next_tick(
+    platform: Platform,
+) -> None:
+    """The edge NOTIFYs the worker as it commits an update or a payment's pushes: with a tick of
+    30 s (its look at the database after the first, at start), everything is answered in a few
+    seconds all the same, the shop loaded on its first update."""
+    await platform.worker.stop()
+    slow = platform.new_worker(tick=30.0)
+    await slow.start()
+    try:
+        await wait_until(
+            lambda: slow.wakeups.listening and slow.locks.owned == {0, 1}, 10, "first tick"
+        )
+        a = platform.shops["A"]
+        budi = a.bot.user(1001, first_name="Budi", phone_number="+6281234567890")
+        assert a.shop.id not in slow.loaded
+
+        order = await checkout(a, budi, "1 kopi susu")  # each step answered within 5 s
+        await a.merchant.trigger(order.id, "settle")
+        paid = await a.bot.wait_for_message(budi, contains="Pembayaran diterima", timeout=5)
+    finally:
+        await slow.stop()
+
+    assert order.id in paid.text
