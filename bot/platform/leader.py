@@ -25,11 +25,11 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import psycopg
 from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.platform.platform_bot import set_commands
+from storage.locks import LockLost, LockSession
 
 logger = logging.getLogger(__name__)
 
@@ -41,52 +41,25 @@ PlatformApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 class LeaderLock:
-    """The leader's session advisory lock on a connection of its own."""
+    """The leader's session advisory lock, on a session of its own (``storage.locks``)."""
 
     def __init__(self, dsn: str) -> None:
-        self._dsn = dsn
-        self._conn: psycopg.Connection[Any] | None = None
+        self._session = LockSession(dsn)
 
     async def try_take(self) -> bool:
-        def take() -> bool:
-            if self._conn is None:
-                self._conn = psycopg.connect(self._dsn, autocommit=True)
-            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()
-            return bool(row and row[0])
-
         try:
-            return await asyncio.to_thread(take)
-        except psycopg.Error as exc:
-            logger.warning("leader lock: %s", (str(exc).strip().splitlines() or ["no answer"])[0])
-            await self.close()
+            return await self._session.try_lock(LEADER_LOCK)
+        except LockLost as exc:
+            logger.warning("leader lock: %s", exc)
             return False
 
     async def still_held(self) -> bool:
         """False once the lock's connection is gone (the lock went with it)."""
-        conn = self._conn
-        if conn is None:
-            return False
-        try:
-            await asyncio.to_thread(conn.execute, "SELECT 1")
-        except psycopg.Error:
-            await self.close()
-            return False
-        return True
+        return await self._session.alive()
 
     async def close(self) -> None:
-        """Gives the lock up (the session ends). Unlocked first: the server frees a closed
-        session's locks a moment after the client has gone, and the next leader should not
-        find it still held."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-
-            def unlock_and_close() -> None:
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute("SELECT pg_advisory_unlock_all()")
-                conn.close()
-
-            with contextlib.suppress(psycopg.Error):
-                await asyncio.to_thread(unlock_and_close)
+        """Gives the lock up (the session ends)."""
+        await self._session.close()
 
 
 class PlatformBotLeader:

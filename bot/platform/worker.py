@@ -56,10 +56,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-import psycopg
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken
@@ -85,6 +84,7 @@ from bot.rules.clock import WIB, Clock, utc_now
 from bot.rules.orders import PENDING, OrderStatus
 from bot.shop.services import KEY, Services
 from storage import OutboxMessage, Store, Tx
+from storage.locks import LockLost, LockSession
 from storage.postgres import PostgresStore
 from storage.wakeups import Wakeup
 
@@ -97,6 +97,7 @@ WORKER_PRESENCE = PARTITION_LOCK - 1
 """Held shared by every live worker: their count decides each one's share of partitions."""
 
 OnSuspended = Callable[[HostedShop, str], Awaitable[object]]
+T = TypeVar("T")
 
 REVOKED = "Telegram refused the bot token (401): it was revoked or the bot deleted"
 
@@ -137,82 +138,43 @@ class WorkerOptions:
     send_slots: int = 16  # a shop's Telegram calls in flight at most (bot.platform.fairness)
 
 
-class LocksLost(Exception):
-    """The session holding the partition locks ended (the database restarted, the connection
-    broke): every partition is gone, and another worker may own it already."""
-
-
 class PartitionLocks:
-    """Session advisory locks on a connection of their own (held as long as it lives): one
-    shared presence lock per worker (so workers can count each other) and one exclusive lock
-    per owned partition."""
+    """The partitions this worker owns: one exclusive session advisory lock each, on a session
+    of its own (``storage.locks``), which also holds the shared presence lock every live worker
+    holds, so workers can count each other. A ``LockLost`` from any call means the session
+    ended (the database restarted, the connection broke): every partition is gone, and another
+    worker may own it already."""
 
     def __init__(self, dsn: str) -> None:
-        self._dsn = dsn
-        self._conn: psycopg.Connection[Any] | None = None
+        self._session = LockSession(dsn, shared=WORKER_PRESENCE)
         self.owned: set[int] = set()
 
-    async def _call(self, sql: str, *params: int) -> Any:
-        conn = self._conn
-        if conn is None:
-            conn = await asyncio.to_thread(self._connect)
-            self._conn = conn
-
-        def run(conn: psycopg.Connection[Any]) -> Any:
-            row = conn.execute(sql, params).fetchone()
-            return row[0] if row else None
-
-        try:
-            return await asyncio.to_thread(run, conn)
-        except psycopg.OperationalError as exc:
-            self._conn = None  # the next call opens a fresh session
-            self.owned.clear()
-            await asyncio.to_thread(conn.close)
-            raise LocksLost((str(exc).strip().splitlines() or ["connection lost"])[0]) from exc
-
-    def _connect(self) -> psycopg.Connection[Any]:
-        conn = psycopg.connect(self._dsn, autocommit=True)
-        conn.execute("SELECT pg_advisory_lock_shared(%s)", (WORKER_PRESENCE,))
-        return conn
-
     async def try_take(self, partition: int) -> bool:
-        taken = bool(
-            await self._call("SELECT pg_try_advisory_lock(%s)", PARTITION_LOCK + partition)
-        )
+        taken = await self._guard(self._session.try_lock(PARTITION_LOCK + partition))
         if taken:
             self.owned.add(partition)
         return taken
 
     async def release(self, partition: int) -> None:
         """Give the partition up (its shops must be evicted first)."""
-        await self._call("SELECT pg_advisory_unlock(%s)", PARTITION_LOCK + partition)
+        await self._guard(self._session.unlock(PARTITION_LOCK + partition))
         self.owned.discard(partition)
 
     async def live_workers(self) -> int:
         """Workers of this database whose presence lock is held (this one included)."""
-        count = await self._call(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            " AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
-            WORKER_PRESENCE >> 32,
-            WORKER_PRESENCE & 0xFFFF_FFFF,
-        )
-        return max(1, int(count or 0))
+        return max(1, await self._guard(self._session.holders(WORKER_PRESENCE)))
 
     async def close(self) -> None:
-        """Releases every partition and the presence lock, then ends the session. Unlocked
-        first: the server frees a closed session's locks a moment after the client has gone,
-        and the next owner should find the partitions free at once."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-
-            def unlock_and_close() -> None:
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute("SELECT pg_advisory_unlock_all()")
-                conn.close()
-
-            await asyncio.to_thread(unlock_and_close)
+        """Releases every partition and the presence lock, then ends the session."""
+        await self._session.close()
         self.owned.clear()
+
+    async def _guard(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except LockLost:
+            self.owned.clear()
+            raise
 
 
 @dataclass
@@ -284,12 +246,7 @@ class PlatformWorker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for task in list(self._loading.values()):
-            task.cancel()
-        await asyncio.gather(*self._loading.values(), return_exceptions=True)
-        for shop_id in list(self.loaded):
-            self._evict_soon(shop_id)
-        await asyncio.gather(*self._closing.values(), return_exceptions=True)
+        await self._let_go_of_all()
         await self.locks.close()
         await self._request.close()
 
@@ -307,7 +264,7 @@ class PlatformWorker:
         """Take free partitions, start work for shops that have some, evict idle shops."""
         try:
             await self._take_partitions()
-        except LocksLost as exc:
+        except LockLost as exc:
             logger.error("worker lost its partition locks (%s): it stops serving their shops", exc)
             await self._let_go_of_all()
             return
