@@ -23,23 +23,16 @@ from datetime import UTC, datetime
 from itertools import count
 
 import pytest
-from starlette.types import Receive, Scope, Send
 
-from bot.config import load_settings
-from bot.platform.edge import EdgeApp
-from bot.platform.hosting import Hosting, PaymentsCache, shop_store
 from bot.platform.shops import HostedShop, ShopDirectory
 from bot.platform.worker import PlatformWorker, WorkerOptions
-from devtools.midtrans import MidtransSandbox
 from devtools.telegram import FakeUser, TelegramStandin
 from storage import Store, Tx
 from storage.postgres import PostgresStore
-from tests.support.servers import serve_app
+from tests.support.hosted import create_shop, hosted_world
 from tests.support.waiting import wait_until
-from tests.support.webhooks import WebhookRelay
 from tests.support.world import FakeClock
 
-PLATFORM_TOKEN = "5000000001:PLATFORMplatformPLATFORM12345"
 GOOD_SHOPS = 3
 PUSHES, PUSH_CHATS, CUSTOMERS = 30, 6, 6  # a round, per good shop
 BAD_PUSHES, BAD_CHATS, BAD_CUSTOMERS = 16, 16, 40  # the bad shop's flood: calls > HTTP_POOL
@@ -68,67 +61,30 @@ class Fleet:
 async def fleet(
     directory: ShopDirectory, pg_store: PostgresStore, pg_database: str
 ) -> AsyncIterator[Fleet]:
-    telegram = TelegramStandin(token=PLATFORM_TOKEN, bot_username="warung_platform_bot")
-    sandbox = MidtransSandbox("SB-Mid-server-Toko_0000")
-    served: list[EdgeApp] = []
-    clock = FakeClock()
-
-    async def forward(scope: Scope, receive: Receive, send: Send) -> None:
-        await served[0](scope, receive, send)
-
-    async with (
-        telegram.serve() as telegram_url,
-        serve_app(sandbox.app) as midtrans_url,
-        serve_app(forward) as edge_url,
-    ):
-        base = load_settings(
-            {
-                "TELEGRAM_BOT_TOKEN": PLATFORM_TOKEN,
-                "TELEGRAM_API_BASE_URL": telegram_url,
-                "MIDTRANS_SERVER_KEY": "SB-Mid-server-Toko_0000",
-                "MIDTRANS_API_BASE_URL": midtrans_url,
-            }
-        )
-        hosting = Hosting(
-            base,
-            public_base_url=edge_url,
-            midtrans_base_urls={"sandbox": midtrans_url, "production": midtrans_url},
-        )
-        payments = PaymentsCache(pg_store, hosting, clock)
-        served.append(EdgeApp(pg_store, directory, payments, clock=clock))
-        relay = WebhookRelay(edge_url)
+    async with hosted_world(pg_store, directory, "SB-Mid-server-Toko_0000") as world:
         shops: list[Hosted] = []
         for n in range(GOOD_SHOPS + 1):
-            bot = telegram.add_bot(username=f"toko_{n}_bot")
+            bot = world.telegram.add_bot(username=f"toko_{n}_bot")
             key = f"SB-Mid-server-Toko_{n + 1:04d}"
-            sandbox.add_merchant(key)
-            shop = await directory.create(
-                owner_user_id=9000 + n,
-                bot_token=bot.token,
-                bot_username=f"toko_{n}_bot",
-                shop_key=f"key-{n}",
-                webhook_secret=f"secret-{n}",
-                midtrans_server_key=key,
-                midtrans_environment="sandbox",
+            world.sandbox.add_merchant(key)
+            shop, store, _ = await create_shop(
+                directory, pg_store, bot, str(n), key, owner=9000 + n
             )
-            store = shop_store(pg_store, shop.id)
-            await store.run(Tx.add_product, "Kopi Susu", 18_000, None, datetime.now(UTC))
             if n < GOOD_SHOPS:  # the bad shop's updates go straight into its inbox
-                relay.add(bot, shop.shop_key, f"secret-{n}")
+                world.relay.add(bot, shop.shop_key, f"secret-{n}")
             shops.append(Hosted(shop, bot, store))
         options = WorkerOptions(partitions=2, tick=0.05, http_pool=HTTP_POOL, send_slots=SLOTS)
         worker = PlatformWorker(
-            pg_store, pg_database, directory, hosting, clock=clock, options=options
+            pg_store, pg_database, directory, world.hosting, clock=world.clock, options=options
         )
         await worker.start()
         try:
-            async with relay.running():
-                fleet = Fleet(worker, directory, shops[:-1], shops[-1], count(20_000), clock)
+            async with world.relay.running():
+                fleet = Fleet(worker, directory, shops[:-1], shops[-1], count(20_000), world.clock)
                 await _round(fleet, [*fleet.good, fleet.bad], 1, 1, 1)  # every shop loaded
                 yield fleet
         finally:
             await worker.stop()
-            await payments.close()
 
 
 async def _round(

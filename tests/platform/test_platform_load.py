@@ -38,13 +38,13 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.platform.hosting import shop_store
 from bot.platform.shops import HostedShop, ShopDirectory
 from devtools.midtrans import MidtransSandbox
 from devtools.telegram import FakeUser, TelegramStandin
 from storage import Store, Tx
 from storage.postgres import PostgresStore
 from tests.platform.conftest import LOOKUP, MASTER
+from tests.support.hosted import create_shop
 from tests.support.seeded import Seeded, seed_charged_orders, settle_silently
 from tests.support.servers import closed_port, serve_app
 from tests.support.waiting import wait_until
@@ -161,17 +161,9 @@ async def _make_shops(
         key = f"SB-Mid-server-Toko{n:04d}_load"
         bot = telegram.add_bot(username=f"toko_{n}_bot")
         merchant = sandbox.add_merchant(key)
-        hosted = await directory.create(
-            owner_user_id=9000 + n,
-            bot_token=bot.token,
-            bot_username=f"toko_{n}_bot",
-            shop_key=f"key-{n}",
-            webhook_secret=f"secret-{n}",
-            midtrans_server_key=key,
-            midtrans_environment="sandbox",
+        hosted, store, product = await create_shop(
+            directory, pg_store, bot, str(n), key, owner=9000 + n
         )
-        store = shop_store(pg_store, hosted.id)
-        product = await store.run(Tx.add_product, "Kopi Susu", 18_000, None, now)
         customers = [
             bot.user(1001 + c, first_name=f"Pelanggan{c}", started=True) for c in range(CUSTOMERS)
         ]

@@ -12,23 +12,19 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from starlette.types import Receive, Scope, Send
 
-from bot.config import load_settings
-from bot.platform.edge import EdgeApp
-from bot.platform.hosting import Hosting, PaymentsCache, shop_store
+from bot.platform.hosting import Hosting
 from bot.platform.shops import HostedShop, ShopDirectory
 from bot.platform.worker import WORKER_PRESENCE, PartitionLocks, PlatformWorker, WorkerOptions
 from devtools.midtrans import MidtransSandbox
 from devtools.telegram import FakeUser, TelegramStandin
 from storage import Order, Store, Tx
 from storage.postgres import PostgresStore
-from tests.support.servers import serve_app
+from tests.support.hosted import create_shop, hosted_world
 from tests.support.waiting import wait_until
 from tests.support.webhooks import WebhookRelay
 from tests.support.world import FakeClock
 
-PLATFORM_TOKEN = "5000000001:PLATFORMplatformPLATFORM12345"
 KEYS = {"A": "SB-Mid-server-TokoAaaa_0001", "B": "SB-Mid-server-TokoBbbb_0002"}
 
 
@@ -56,74 +52,44 @@ class Platform:
 async def platform(
     directory: ShopDirectory, pg_store: PostgresStore, pg_database: str
 ) -> AsyncIterator[Platform]:
-    telegram = TelegramStandin(token=PLATFORM_TOKEN, bot_username="warung_platform_bot")
-    sandbox = MidtransSandbox(KEYS["A"])
-    merchants = {"A": sandbox, "B": sandbox.add_merchant(KEYS["B"])}
-    bots = {name: telegram.add_bot(username=f"toko_{name}_bot") for name in KEYS}
-    served: list[EdgeApp] = []
-    clock = FakeClock()
-
-    async def forward(scope: Scope, receive: Receive, send: Send) -> None:
-        await served[0](scope, receive, send)
-
-    async with (
-        telegram.serve() as telegram_url,
-        serve_app(sandbox.app) as midtrans_url,
-        serve_app(forward) as edge_url,
-    ):
-        base = load_settings(
-            {
-                "TELEGRAM_BOT_TOKEN": PLATFORM_TOKEN,
-                "TELEGRAM_API_BASE_URL": telegram_url,
-                "MIDTRANS_SERVER_KEY": KEYS["A"],
-                "MIDTRANS_API_BASE_URL": midtrans_url,
-            }
-        )
-        hosting = Hosting(
-            base,
-            public_base_url=edge_url,
-            midtrans_base_urls={"sandbox": midtrans_url, "production": midtrans_url},
-        )
-        payments = PaymentsCache(pg_store, hosting, clock)
-        served.append(EdgeApp(pg_store, directory, payments, clock=clock))
-        relay = WebhookRelay(edge_url)
+    async with hosted_world(pg_store, directory, KEYS["A"]) as world:
+        merchants = {"A": world.sandbox, "B": world.sandbox.add_merchant(KEYS["B"])}
         shops: dict[str, Hosted] = {}
         for n, name in enumerate(KEYS):
-            shop = await directory.create(
-                owner_user_id=9000 + n,
-                bot_token=bots[name].token,
-                bot_username=f"toko_{name}_bot",
-                shop_key=f"key-{name}",
-                webhook_secret=f"secret-{name}",
-                midtrans_server_key=KEYS[name],
-                midtrans_environment="sandbox",
+            bot = world.telegram.add_bot(username=f"toko_{name}_bot")
+            shop, store, _ = await create_shop(
+                directory, pg_store, bot, name, KEYS[name], owner=9000 + n
             )
-            store = shop_store(pg_store, shop.id)
-            await store.run(Tx.add_product, "Kopi Susu", 18_000, None, datetime.now(UTC))
-            relay.add(bots[name], shop.shop_key, f"secret-{name}")
-            shops[name] = Hosted(shop, bots[name], merchants[name], store)
+            world.relay.add(bot, shop.shop_key, f"secret-{name}")
+            shops[name] = Hosted(shop, bot, merchants[name], store)
 
         def new_worker(
             options: WorkerOptions | None = None,
-            hosted_with: Hosting = hosting,
+            hosted_with: Hosting = world.hosting,
             tick: float = 0.05,
         ) -> PlatformWorker:
             # Two partitions: shop A (id 2) is in partition 0, shop B (id 3) in partition 1.
             options = options or WorkerOptions(partitions=2, tick=tick)
             return PlatformWorker(
-                pg_store, pg_database, directory, hosted_with, clock=clock, options=options
+                pg_store, pg_database, directory, hosted_with, clock=world.clock, options=options
             )
 
         worker = new_worker()
         await worker.start()
         try:
-            async with relay.running():
+            async with world.relay.running():
                 yield Platform(
-                    telegram, worker, directory, relay, shops, new_worker, clock, hosting
+                    world.telegram,
+                    worker,
+                    directory,
+                    world.relay,
+                    shops,
+                    new_worker,
+                    world.clock,
+                    world.hosting,
                 )
         finally:
             await worker.stop()
-            await payments.close()
 
 
 async def checkout(hosted: Hosted, user: FakeUser, text: str) -> Order:
