@@ -99,6 +99,8 @@ class ShopGate:
         self._next_timeout_pause = TIMEOUT_PAUSE
 
     def timed_out(self) -> None:
+        if self.hold() > 0:
+            return  # a call sent before the pause began: the pause already counts it
         self._timeouts += 1
         if self._timeouts >= TIMEOUTS_IN_A_ROW:
             self._timeouts = 0

@@ -177,14 +177,19 @@ class Housekeeping:
             finally:
                 in_flight.release()
 
-        checks = []
-        for shop in due:
-            await in_flight.acquire()
-            if unanswered:
-                in_flight.release()
-                break
-            checks.append(asyncio.create_task(check(shop), name=f"webhook-check-{shop.id}"))
-        await asyncio.gather(*checks)
+        checks: list[asyncio.Task[None]] = []
+        try:
+            for shop in due:
+                await in_flight.acquire()
+                if unanswered:
+                    in_flight.release()
+                    break
+                checks.append(asyncio.create_task(check(shop), name=f"webhook-check-{shop.id}"))
+            await asyncio.gather(*checks)
+        finally:  # cancelled (no longer the leader, or stopping): no check goes on without it
+            for task in checks:
+                task.cancel()
+            await asyncio.gather(*checks, return_exceptions=True)
         return not unanswered and len(due) == batch
 
     async def check_webhook(self, shop: HostedShop) -> Checked:
@@ -213,6 +218,8 @@ class Housekeeping:
                 if result.get("url") != url
                 else "had lost its secret (our edge answered 401)"
             )
+            if not await self._still_as_read(shop):
+                return Checked.FINE  # changed meanwhile (a new token, deleted): next round
             return await self._set_again(shop, url, found)
         waiting = int(result.get("pending_update_count") or 0)
         if recent and waiting > 0:
@@ -239,8 +246,15 @@ class Housekeeping:
         logger.info("shop %d: its webhook %s; set again to the shop's path", shop.id, found)
         return Checked.SET_AGAIN
 
+    async def _still_as_read(self, shop: HostedShop) -> bool:
+        """True when the shop's row is as this round read it: a seller who replaced the token,
+        or deleted the shop, since then must not have the old token's answer acted upon."""
+        return await self._directory.get(shop.id) == shop
+
     async def _failed(self, shop: HostedShop, method: str, answer: _Answer) -> Checked:
         if answer.status == 401:
+            if not await self._still_as_read(shop):
+                return Checked.FINE  # the token was replaced meanwhile: the new one is checked
             await self._suspend(shop)
             return Checked.REVOKED
         if answer.status == 0 or answer.status >= 500:

@@ -150,10 +150,8 @@ class PartitionLocks:
         self.owned: set[int] = set()
 
     async def try_take(self, partition: int) -> bool:
-        taken = await self._guard(self._session.try_lock(PARTITION_LOCK + partition))
-        if taken:
-            self.owned.add(partition)
-        return taken
+        """Lock the partition; the caller adds it to ``owned`` once it is ready to serve it."""
+        return await self._guard(self._session.try_lock(PARTITION_LOCK + partition))
 
     async def release(self, partition: int) -> None:
         """Give the partition up (its shops must be evicted first)."""
@@ -266,7 +264,7 @@ class PlatformWorker:
             await self._take_partitions()
         except LockLost as exc:
             logger.error("worker lost its partition locks (%s): it stops serving their shops", exc)
-            await self._let_go_of_all()
+            await self._let_go_of_all(grace=0.0)  # another worker may be serving them already
             return
         self._ticks += 1
         if self._ticks % self.options.directory_check_every == 0:
@@ -301,14 +299,22 @@ class PlatformWorker:
         for partition in range(n):
             if len(self.locks.owned) >= limit:
                 break
-            if partition not in self.locks.owned and await self.locks.try_take(partition):
-                # Whoever held the partition before is gone: the claims it left are this
-                # worker's to take over now, not when their leases run out.
+            if partition in self.locks.owned or not await self.locks.try_take(partition):
+                continue
+            # Whoever held the partition before is gone: the claims it left are this worker's
+            # to take over now, not when their leases run out. Served (owned) only after that,
+            # so no update of a chat overtakes one the previous owner had claimed.
+            try:
                 cleared = await self._store.run(Tx.directory_release_claims, partition, n)
-                logger.info(
-                    "worker owns partition %d of %d (%d claims taken over)", partition, n, cleared
-                )
-        for partition in sorted(self.locks.owned, reverse=True)[: len(self.locks.owned) - limit]:
+            except Exception:
+                await self.locks.release(partition)  # taken again, and cleared, at a later tick
+                raise
+            self.locks.owned.add(partition)
+            logger.info(
+                "worker owns partition %d of %d (%d claims taken over)", partition, n, cleared
+            )
+        excess = len(self.locks.owned) - limit
+        for partition in sorted(self.locks.owned, reverse=True)[: max(0, excess)]:
             self.locks.owned.discard(partition)  # nothing of it is loaded from now on
             loading = [task for i, task in self._loading.items() if i % n == partition]
             for task in loading:
@@ -321,15 +327,16 @@ class PlatformWorker:
             await self.locks.release(partition)
             logger.info("worker hands partition %d of %d over", partition, n)
 
-    async def _let_go_of_all(self) -> None:
+    async def _let_go_of_all(self, grace: float = 10.0) -> None:
         """Stop serving every shop, and wait until each has stopped: another worker may own
         their partitions now and take over their claims, so none of ours may still be sending
-        when this worker takes a partition again."""
+        when this worker takes a partition again. ``grace``: seconds a batch or a send in hand
+        may take to finish (0 when the locks were lost: stop at once)."""
         for task in list(self._loading.values()):
             task.cancel()
         await asyncio.gather(*self._loading.values(), return_exceptions=True)
         for shop_id in list(self.loaded):
-            self._evict_soon(shop_id)
+            self._evict_soon(shop_id, grace)
         await asyncio.gather(*self._closing.values(), return_exceptions=True)
 
     async def _sweep_payments(self, now: datetime) -> None:
@@ -607,13 +614,13 @@ class PlatformWorker:
         except Exception:
             logger.exception("shop %d: telling its seller of the suspension failed", shop_id)
 
-    def _evict_soon(self, shop_id: int) -> None:
+    def _evict_soon(self, shop_id: int, grace: float = 10.0) -> None:
         """Stop serving the shop, in a task of its own (a shop slow to stop delays no other):
         no new batch starts at once; the shop is loaded again only once this is done."""
         bot = self.loaded.pop(shop_id, None)
         if bot is None or shop_id in self._closing:
             return
-        task = asyncio.create_task(self._shut(bot), name=f"evict-{shop_id}")
+        task = asyncio.create_task(self._shut(bot, grace), name=f"evict-{shop_id}")
         self._closing[shop_id] = task
         task.add_done_callback(lambda _: self._closing.pop(shop_id, None))
 
@@ -629,7 +636,7 @@ class PlatformWorker:
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
-        await bot.outbox.stop()
+        await bot.outbox.stop(grace=min(grace, 5.0))
         with contextlib.suppress(Exception):
             if bot.application.running:
                 await bot.application.stop()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
-from storage import Tx
+from storage import CheckoutDeadline, Tx
 from tests.conftest import Harness
+from tests.support.waiting import wait_until
 
 DAY = 24 * 3600
 
@@ -23,6 +25,21 @@ async def _user_data(h: Harness, user_id: int) -> dict[str, object]:
     data = json.loads((await h.store.run(Tx.bot_state, "user_data"))[str(user_id)])
     assert isinstance(data, dict)
     return data
+
+
+async def _deadline_once(
+    h: Harness, user_id: int, ready: Callable[[CheckoutDeadline | None], bool]
+) -> CheckoutDeadline | None:
+    """The customer's deadline once ``ready`` says so: it is written after the reply (handler
+    group 1), so a test that reads it as soon as the reply arrives could be early."""
+    found: list[CheckoutDeadline | None] = [None]
+
+    async def check() -> bool:
+        found[0] = await h.store.run(Tx.checkout_deadline, user_id)
+        return ready(found[0])
+
+    await wait_until(check, 10, "the checkout deadline written")
+    return found[0]
 
 
 async def _sweeping_often(h: Harness) -> None:
@@ -43,7 +60,7 @@ async def test_checkout_left_unfinished_is_dropped_after_a_restart_and_the_cart_
     await budi.choose("Masukkan ke keranjang")
     asked = (await budi.choose("Checkout"))[-1]
     assert "atas nama siapa" in asked.text
-    deadline = await h.store.run(Tx.checkout_deadline, budi.id)
+    deadline = await _deadline_once(h, budi.id, lambda d: d is not None)
     assert deadline is not None
     assert abs((deadline.due_at - h.clock()) - timedelta(days=1)) < timedelta(seconds=30)
 
@@ -80,16 +97,18 @@ async def test_each_step_moves_the_deadline_and_the_end_of_a_checkout_removes_it
     await budi.ask("1 kopi susu")
     await budi.choose("Masukkan ke keranjang")
     await budi.choose("Checkout")
-    first = await h.store.run(Tx.checkout_deadline, budi.id)
+    first = await _deadline_once(h, budi.id, lambda d: d is not None)
     assert first is not None
 
     h.clock.advance(3600)  # an hour later the customer answers: a day from now again
     await budi.ask("Budi Santoso")
-    moved = await h.store.run(Tx.checkout_deadline, budi.id)
-    assert moved is not None and moved.due_at - first.due_at >= timedelta(minutes=59)
+    moved = await _deadline_once(
+        h, budi.id, lambda d: d is not None and d.due_at - first.due_at >= timedelta(minutes=59)
+    )
+    assert moved is not None
 
     await budi.ask("/batal")  # cancelled: nothing left to time out
-    assert await h.store.run(Tx.checkout_deadline, budi.id) is None
+    await _deadline_once(h, budi.id, lambda d: d is None)
 
     order = await h.checkout_typed(budi, "1 kopi susu")  # paid for: nothing either
     assert order.status == "awaiting_payment"
@@ -102,4 +121,31 @@ async def test_a_customer_who_only_browses_gets_no_deadline(harness: Harness) ->
     budi = h.customer(lang="en")
     await budi.ask("/start")
     await budi.ask("1 kopi susu")
+    # Updates of one customer run one after another: once this one is answered, the one before
+    # has passed every handler, the deadline's too.
+    await budi.ask("/start")
     assert await h.store.run(Tx.checkout_deadline, budi.id) is None
+
+
+async def test_a_deadline_passed_days_ago_drops_the_checkout_without_a_late_message(
+    harness: Harness,
+) -> None:
+    """The bot was down (or the shop suspended) for days: the checkout is dropped all the same,
+    but a "your checkout timed out" days after the fact would only puzzle: none is sent."""
+    h = harness
+    await _sweeping_often(h)
+    await h.add_product("Kopi susu", 18_000, 20)
+    budi = h.customer()
+    await budi.ask("/start")
+    await budi.ask("1 kopi susu")
+    await budi.choose("Masukkan ke keranjang")
+    await budi.choose("Checkout")
+    await _deadline_once(h, budi.id, lambda d: d is not None)
+
+    h.clock.advance(3 * DAY)
+    await _deadline_once(h, budi.id, lambda d: d is None)  # taken, in one transaction with...
+
+    queued = await h.store.run(Tx.outbox_messages, budi.id)  # ...the message it did not queue
+    assert not [m for m in queued if (m.dedupe_key or "").endswith("checkout_timed_out")]
+    assert "draft" not in await _user_data(h, budi.id)
+    assert await _conversation(h, budi.id) is None

@@ -343,3 +343,26 @@ async def test_updates_and_payments_are_served_at_once_not_at_the_next_tick(
         await slow.stop()
 
     assert order.id in paid.text
+
+
+async def test_three_workers_share_sixteen_partitions_and_keep_them(platform: Platform) -> None:
+    """16 partitions over 3 workers: shares of 6, 6 and 4. The one left with fewer than its
+    share keeps what it has (it once handed 2 back each tick and took them again, its shops
+    evicted every time). Ticks are driven by hand: each round is every worker's one tick."""
+    await platform.worker.stop()
+    options = WorkerOptions(partitions=16, tick=60.0)
+    workers = [platform.new_worker(options=options) for _ in range(3)]
+    try:
+        for _ in range(3):
+            for worker in workers:
+                await worker.tick()
+        settled = [set(worker.locks.owned) for worker in workers]
+        assert sorted(len(owned) for owned in settled) == [4, 6, 6]
+        assert set().union(*settled) == set(range(16))
+        for _ in range(3):
+            for worker in workers:
+                await worker.tick()
+        assert [set(worker.locks.owned) for worker in workers] == settled
+    finally:
+        for worker in workers:
+            await worker.stop()

@@ -18,9 +18,11 @@ the single-shop bot and hosted shops:
 - ``sweep`` finds the due deadlines and feeds each through the Application as a custom update
   (``CheckoutExpired``, PTB's ``TypeHandler``), so it waits for and never races that
   customer's own updates (``bot.app.PerUserUpdateProcessor``). The single-shop bot runs it from
-  PTB's JobQueue every ``RECONCILE_INTERVAL`` (and once at start: deadlines that passed while
-  the bot was down fire then); the platform worker runs it for each loaded shop with its
-  reconciliation and loads shops whose deadlines passed while they were evicted.
+  PTB's JobQueue every ``RECONCILE_INTERVAL`` from start (deadlines that passed while the bot
+  was down fire at the first sweep, after the updates that waited at Telegram meanwhile; one
+  passed over a day ago, ``STALE_NOTICE``, drops the draft without a message); the platform
+  worker runs it for each loaded shop with its reconciliation and loads shops whose deadlines
+  passed while they were evicted.
 - ``checkout_timed_out`` is the single home of the rule. Crash-safe in this order: the draft
   drop and the conversation's end are written first (``update_persistence``); then one
   transaction removes the deadline and queues the message in the outbox (dedupe key per
@@ -59,6 +61,10 @@ DEADLINE_GROUP = 1
 
 BATCH = 100
 
+STALE_NOTICE = timedelta(days=1)
+"""A deadline that passed longer ago than this (the bot was down, the shop suspended for days)
+still drops the draft, but the customer is not told: a notice that late would only puzzle."""
+
 EndConversation = Callable[[tuple[int, ...]], None]
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -82,8 +88,9 @@ async def follow_draft(update: Update, context: Context) -> None:
         due = svc.clock() + svc.settings.checkout_timeout
         await svc.store.run(Tx.set_checkout_deadline, user.id, chat.id, user_lang(update), due)
         data[DEADLINE] = True
-    elif data.pop(DEADLINE, None):
+    elif data.get(DEADLINE):
         await svc.store.run(Tx.drop_checkout_deadline, user.id)
+        del data[DEADLINE]  # only once the row is gone: a failed write is tried again
 
 
 async def checkout_timed_out(
@@ -103,15 +110,17 @@ async def checkout_timed_out(
         application.mark_data_for_update_persistence(user_ids=expired.user_id)
     end((expired.chat_id, expired.user_id))
     await application.update_persistence()
-    if await svc.store.run(_take_and_tell, deadline, now):
+    tell = now - deadline.due_at <= STALE_NOTICE
+    if await svc.store.run(_take_and_tell, deadline, now, tell) and tell:
         svc.wake_outbox()
 
 
-def _take_and_tell(tx: Tx, deadline: CheckoutDeadline, now: datetime) -> bool:
+def _take_and_tell(tx: Tx, deadline: CheckoutDeadline, now: datetime, tell: bool) -> bool:
     if not tx.take_checkout_deadline(deadline.user_id, now):
         return False
-    push = pushes.checkout_timed_out(deadline)
-    tx.enqueue(push.chat_id, push.method, push.params, now, push.dedupe_key)
+    if tell:
+        push = pushes.checkout_timed_out(deadline)
+        tx.enqueue(push.chat_id, push.method, push.params, now, push.dedupe_key)
     return True
 
 
@@ -128,7 +137,7 @@ async def sweep(application: AnyApplication) -> int:
 
 
 def schedule(job_queue: JobQueue[Any], interval: timedelta) -> None:
-    """The single-shop bot's sweep: at start, then every ``interval``."""
+    """The single-shop bot's sweep, every ``interval`` from start."""
 
     async def run(context: CallbackContext[Any, Any, Any, Any]) -> None:
         try:
@@ -139,7 +148,10 @@ def schedule(job_queue: JobQueue[Any], interval: timedelta) -> None:
         if count:
             logger.info("checkout timeout: %d checkout deadlines were due", count)
 
-    job_queue.run_repeating(run, interval=interval, first=0, name="checkout-timeout")
+    # The first sweep one interval after start, not at once: updates that waited at Telegram
+    # while the bot was down are handled first, and a customer among them who answered before
+    # the deadline has moved it.
+    job_queue.run_repeating(run, interval=interval, first=interval, name="checkout-timeout")
 
 
 def register(application: AnyApplication, end: EndConversation) -> None:
