@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from bot.config import Settings
+from tests.test_docs import platform_settings_read
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = Settings(telegram_token=None)  # type: ignore[arg-type]
@@ -181,27 +182,6 @@ def test_new_settings_are_documented(name: str) -> None:
     assert f"`{name}`" in (ROOT / "README.md").read_text()
 
 
-def platform_settings_read() -> set[str]:
-    """Every name ``python -m bot platform`` reads (the bot's and the platform's own), as asked
-    of the environment."""
-    import base64
-
-    from bot.platform.config import load_platform_settings
-    from tests.test_docs import _Recording
-
-    env = _Recording(
-        {
-            "DATABASE_URL": "postgresql://warung@127.0.0.1/warung",
-            "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(bytes(32)).decode(),
-            "PLATFORM_LOOKUP_KEY": base64.b64encode(bytes(16)).decode(),
-            "PUBLIC_BASE_URL": "https://warung.example.com",
-            "PLATFORM_BOT_TOKEN": "123456789:" + "A" * 35,
-        }
-    )
-    load_platform_settings(env)
-    return set(env.asked)
-
-
 def _role_is_accepted(role: str) -> bool:
     """``python -m bot platform --role ROLE`` gets past argparse (``--help`` stops it there)."""
     from bot.__main__ import main
@@ -227,7 +207,7 @@ def test_platform_compose_runs_postgres_edges_workers_and_caddy(
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
     assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
 
-    settings = platform_settings_read()
+    settings = set(platform_settings_read())
     interpolated = set(re.findall(r"\$\{([A-Z_]+)", text))
     for role in ("edge", "worker"):
         service = services[role]

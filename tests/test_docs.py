@@ -53,6 +53,26 @@ def settings_read() -> list[str]:
     return list(dict.fromkeys(env.asked))
 
 
+def platform_settings_read() -> list[str]:
+    """The names ``load_platform_settings`` reads (the bot's and the platform's own), in its
+    order, asked of the environment with valid values for the required ones."""
+    import base64
+
+    from bot.platform.config import load_platform_settings
+
+    env = _Recording(
+        {
+            "DATABASE_URL": "postgresql://warung@127.0.0.1/warung",
+            "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(bytes(32)).decode(),
+            "PLATFORM_LOOKUP_KEY": base64.b64encode(bytes(16)).decode(),
+            "PUBLIC_BASE_URL": "https://warung.example.com",
+            "PLATFORM_BOT_TOKEN": "123456789:" + "A" * 35,
+        }
+    )
+    load_platform_settings(env)
+    return list(dict.fromkeys(env.asked))
+
+
 def env_example() -> dict[str, str]:
     found = re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", ENV_EXAMPLE, flags=re.MULTILINE)
     return {name: value.strip() for name, value in found}
@@ -154,21 +174,7 @@ def test_every_module_is_in_the_code_map() -> None:
 def test_every_platform_setting_is_in_its_readme_table_and_env_example() -> None:
     """The names load_platform_settings reads beyond the bot's own: in README's "Platform
     setting" table and, commented out, in .env.example."""
-    import base64
-
-    from bot.platform.config import load_platform_settings
-
-    env = _Recording(
-        {
-            "DATABASE_URL": "postgresql://warung@127.0.0.1/warung",
-            "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(bytes(32)).decode(),
-            "PLATFORM_LOOKUP_KEY": base64.b64encode(bytes(16)).decode(),
-            "PUBLIC_BASE_URL": "https://warung.example.com",
-            "PLATFORM_BOT_TOKEN": "123456789:" + "A" * 35,
-        }
-    )
-    load_platform_settings(env)
-    names = [n for n in dict.fromkeys(env.asked) if n not in settings_read()]
+    names = [n for n in platform_settings_read() if n not in settings_read()]
     table = README.split("| Platform setting | Default | Meaning |", 1)[1].split("\n\n", 1)[0]
     in_table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)`", table, flags=re.MULTILINE))
     commented = set(re.findall(r"^# ([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE, flags=re.MULTILINE))

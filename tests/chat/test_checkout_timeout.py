@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
+from devtools.telegram import FakeUser
 from storage import CheckoutDeadline, Tx
 from tests.conftest import Harness
 from tests.support.waiting import wait_until
@@ -42,6 +43,18 @@ async def _deadline_once(
     return found[0]
 
 
+async def _checkout_begun(h: Harness, order: str) -> FakeUser:
+    """Budi puts ``order`` in his cart and taps Checkout: the first question is asked."""
+    await h.add_product("Kopi susu", 18_000, 20)
+    budi = h.customer()
+    await budi.ask("/start")
+    await budi.ask(order)
+    await budi.choose("Masukkan ke keranjang")
+    asked = (await budi.choose("Checkout"))[-1]
+    assert "atas nama siapa" in asked.text
+    return budi
+
+
 async def _sweeping_often(h: Harness) -> None:
     """The sweep runs on the reconcile beat: a fifth of a second here, not a minute."""
     h.settings = dataclasses.replace(h.settings, reconcile_interval=timedelta(seconds=0.2))
@@ -53,13 +66,7 @@ async def test_checkout_left_unfinished_is_dropped_after_a_restart_and_the_cart_
 ) -> None:
     h = harness
     await _sweeping_often(h)
-    await h.add_product("Kopi susu", 18_000, 20)
-    budi = h.customer()
-    await budi.ask("/start")
-    await budi.ask("2 kopi susu")
-    await budi.choose("Masukkan ke keranjang")
-    asked = (await budi.choose("Checkout"))[-1]
-    assert "atas nama siapa" in asked.text
+    budi = await _checkout_begun(h, "2 kopi susu")
     deadline = await _deadline_once(h, budi.id, lambda d: d is not None)
     assert deadline is not None
     assert abs((deadline.due_at - h.clock()) - timedelta(days=1)) < timedelta(seconds=30)
@@ -91,12 +98,7 @@ async def test_each_step_moves_the_deadline_and_the_end_of_a_checkout_removes_it
     harness: Harness,
 ) -> None:
     h = harness
-    await h.add_product("Kopi susu", 18_000, 20)
-    budi = h.customer()
-    await budi.ask("/start")
-    await budi.ask("1 kopi susu")
-    await budi.choose("Masukkan ke keranjang")
-    await budi.choose("Checkout")
+    budi = await _checkout_begun(h, "1 kopi susu")
     first = await _deadline_once(h, budi.id, lambda d: d is not None)
     assert first is not None
 
@@ -134,12 +136,7 @@ async def test_a_deadline_passed_days_ago_drops_the_checkout_without_a_late_mess
     but a "your checkout timed out" days after the fact would only puzzle: none is sent."""
     h = harness
     await _sweeping_often(h)
-    await h.add_product("Kopi susu", 18_000, 20)
-    budi = h.customer()
-    await budi.ask("/start")
-    await budi.ask("1 kopi susu")
-    await budi.choose("Masukkan ke keranjang")
-    await budi.choose("Checkout")
+    budi = await _checkout_begun(h, "1 kopi susu")
     await _deadline_once(h, budi.id, lambda d: d is not None)
 
     h.clock.advance(3 * DAY)

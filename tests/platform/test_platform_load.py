@@ -45,6 +45,7 @@ from storage import Store, Tx
 from storage.postgres import PostgresStore
 from tests.platform.conftest import LOOKUP, MASTER
 from tests.support.hosted import create_shop
+from tests.support.postgres import dsn_url
 from tests.support.seeded import Seeded, seed_charged_orders, settle_silently
 from tests.support.servers import closed_port, serve_app
 from tests.support.waiting import wait_until
@@ -131,14 +132,6 @@ def processes() -> Iterator[list[Role]]:
     finally:
         for role in started:
             role.end()
-
-
-def _url(dsn: str) -> str:
-    fields = dict(part.split("=", 1) for part in dsn.split())
-    return (
-        f"postgresql://{fields['user']}@/{fields['dbname']}"
-        f"?host={fields['host']}&port={fields['port']}"
-    )
 
 
 @contextlib.asynccontextmanager
@@ -359,7 +352,7 @@ def _env(dsn: str, telegram_url: str, midtrans_url: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("PLATFORM_", "MIDTRANS_"))}
     return {
         **keep,
-        "DATABASE_URL": _url(dsn),
+        "DATABASE_URL": dsn_url(dsn),
         "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(MASTER).decode(),
         "PLATFORM_LOOKUP_KEY": base64.b64encode(LOOKUP).decode(),
         "PLATFORM_BOT_TOKEN": PLATFORM,

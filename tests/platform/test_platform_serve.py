@@ -25,6 +25,7 @@ from devtools.midtrans import MidtransSandbox
 from devtools.telegram import TelegramStandin
 from storage import Tx
 from storage.postgres import PostgresStore
+from tests.support.postgres import dsn_url
 from tests.support.servers import closed_port, serve_app
 from tests.support.waiting import wait_until
 from tests.support.webhooks import WebhookRelay
@@ -33,15 +34,6 @@ PLATFORM = "5000000001:PLATFORMplatformPLATFORMplatform12345"
 SANDBOX_KEY = "SB-Mid-server-KopiBuSiti_0001"
 SELLER = 5150
 PUBLIC = "https://warung.example.com"
-
-
-def _url(dsn: str) -> str:
-    """tests.support.postgres gives ``key=value`` connection strings; the setting is a URL."""
-    fields = dict(part.split("=", 1) for part in dsn.split())
-    return (
-        f"postgresql://{fields['user']}@/{fields['dbname']}"
-        f"?host={fields['host']}&port={fields['port']}"
-    )
 
 
 @contextlib.asynccontextmanager
@@ -79,7 +71,7 @@ async def test_a_seller_makes_a_shop_its_customer_is_served_and_a_revoked_token_
     mask = SecretMask([PLATFORM])
     async with telegram.serve() as telegram_url, serve_app(sandbox.app) as midtrans_url:
         env = {
-            "DATABASE_URL": _url(pg_database),
+            "DATABASE_URL": dsn_url(pg_database),
             "PLATFORM_MASTER_KEYS": "k1:" + base64.b64encode(bytes(range(32))).decode(),
             "PLATFORM_LOOKUP_KEY": base64.b64encode(b"lookup-key-0123456789abcdef").decode(),
             "PLATFORM_BOT_TOKEN": PLATFORM,
@@ -132,7 +124,7 @@ async def test_a_seller_makes_a_shop_its_customer_is_served_and_a_revoked_token_
 
 
 async def test_only_one_process_leads(pg_database: str) -> None:
-    first, second = LeaderLock(_url(pg_database)), LeaderLock(_url(pg_database))
+    first, second = LeaderLock(dsn_url(pg_database)), LeaderLock(dsn_url(pg_database))
     try:
         assert await first.try_take()
         assert not await second.try_take()

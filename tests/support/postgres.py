@@ -24,6 +24,15 @@ import pytest
 PORT = 5432  # only names the socket file inside the private directory
 
 
+def dsn_url(dsn: str) -> str:
+    """A ``key=value`` connection string of ``PgServer`` as the URL ``DATABASE_URL`` takes."""
+    fields = dict(part.split("=", 1) for part in dsn.split())
+    return (
+        f"postgresql://{fields['user']}@/{fields['dbname']}"
+        f"?host={fields['host']}&port={fields['port']}"
+    )
+
+
 class PostgresUnavailable(RuntimeError):
     """PostgreSQL could not be started here; the message says why, in one line."""
 
