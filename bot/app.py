@@ -25,7 +25,14 @@ import uvicorn
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    Defaults,
+)
+from telegram.request import BaseRequest
 
 from bot.chat import groups, guards
 from bot.chat.context import CONTEXT_TYPES
@@ -45,7 +52,7 @@ from bot.connections import (
 from bot.health import HealthCheck, TelegramWatch, watched_requests
 from bot.listener import create_web_app
 from bot.messages.outbox import OutboxSender
-from bot.messages.paycode import send_payment_code
+from bot.messages.paycode import resend_from_outbox
 from bot.messages.pushes import SEND_PAYMENT_CODE
 from bot.payments.midtrans import MidtransClient
 from bot.payments.polling import StatusPoller
@@ -58,7 +65,7 @@ from bot.shop.admins import ClaimGate, new_claim_code
 from bot.shop.services import KEY, Services
 from bot.startup import InstanceLock, bind_listener, database_open_error, telegram_error
 from bot.text import phrases
-from storage import OutboxMessage, Store, Tx
+from storage import Store, Tx
 
 logger = logging.getLogger(__name__)
 
@@ -174,26 +181,15 @@ class BotRuntime:
         )
         self.midtrans = midtrans
         request, updates_request = watched_requests(self.telegram_watch)
-        application = (
-            Application.builder()
-            .token(settings.telegram_token.get())
-            .request(request)
-            .get_updates_request(updates_request)
-            .base_url(settings.telegram_base_url)
-            .base_file_url(settings.telegram_base_file_url)
-            .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=WIB))
-            .rate_limiter(AIORateLimiter(max_retries=2))
-            .persistence(SQLitePersistence(store))
-            .concurrent_updates(PerUserUpdateProcessor())
-            .context_types(CONTEXT_TYPES)
-            .build()
-        )
+        application = shop_application(settings, store, request, updates_request).build()
         self.application = application
         self.outbox = OutboxSender(
             store,
             application.bot,
             self.clock,
-            special={SEND_PAYMENT_CODE: self._send_payment_code},
+            special={
+                SEND_PAYMENT_CODE: resend_from_outbox(store, application.bot, self._shop_name)
+            },
         )
 
         register_handlers(application)
@@ -335,14 +331,9 @@ class BotRuntime:
                 self.claim_code,
             )
 
-    async def _send_payment_code(self, message: OutboxMessage) -> None:
-        """Outbox special: a code recovered by the reconciler goes out as text plus slip."""
-        assert self.store is not None and self.application is not None and self.services
-        order = await self.store.run(Tx.order, str(message.payload["order_id"]))
-        if order is None or order.charge is None:
-            return
-        shop = await self.services.shop()
-        await send_payment_code(self.application.bot, order, shop.name)
+    async def _shop_name(self) -> str:
+        assert self.services is not None
+        return (await self.services.shop()).name
 
     async def stop(self) -> None:
         application = self.application
@@ -383,6 +374,28 @@ class BotRuntime:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def shop_application(
+    settings: Settings, store: Store, request: BaseRequest, updates_request: BaseRequest
+) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+    """The python-telegram-bot Application of a shop's bot, as the single-shop bot and each
+    hosted shop (``bot.platform.worker``, which adds no updater and no job queue) build it:
+    HTML by default in WIB, Telegram's limits kept, state in the shop's store, updates of one
+    chat or user in order, the typed context."""
+    return (
+        Application.builder()
+        .token(settings.telegram_token.get())
+        .request(request)
+        .get_updates_request(updates_request)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=WIB))
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .persistence(SQLitePersistence(store))
+        .concurrent_updates(PerUserUpdateProcessor())
+        .context_types(CONTEXT_TYPES)
+    )
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 
@@ -10,7 +11,7 @@ from bot.messages.slip import render_slip
 from bot.rules.money import format_rupiah
 from bot.text import callbacks, phrases
 from bot.text.formatting import escape, format_wib
-from storage import Order
+from storage import Order, OutboxMessage, Store, Tx
 
 
 async def slip_png(order: Order, shop_name: str) -> bytes:
@@ -82,3 +83,18 @@ async def send_slip_document(bot: Bot, order: Order, shop_name: str) -> None:
         InputFile(png, filename=f"slip-{order.id}.png"),
         caption=phrases.t(order.language, "paycode.document_caption", order_id=order.id),
     )
+
+
+def resend_from_outbox(
+    store: Store, bot: Bot, shop_name: Callable[[], Awaitable[str]]
+) -> Callable[[OutboxMessage], Awaitable[None]]:
+    """The outbox's ``warung.sendPaymentCode``: a code the reconciler recovered goes out as text
+    plus slip, as at checkout (the single-shop bot's and each hosted shop's sender)."""
+
+    async def send(message: OutboxMessage) -> None:
+        order = await store.run(Tx.order, str(message.payload["order_id"]))
+        if order is None or order.charge is None:
+            return
+        await send_payment_code(bot, order, await shop_name())
+
+    return send

@@ -60,30 +60,27 @@ from typing import Any, TypeVar
 
 import httpx
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import InvalidToken
-from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
-from bot.app import PerUserUpdateProcessor, register_handlers
-from bot.chat.context import CONTEXT_TYPES
+from bot.app import register_handlers, shop_application
 from bot.chat.customer import timeout as checkout_timeout
 from bot.chat.seller.common import load_admins
 from bot.messages.outbox import OutboxSender
-from bot.messages.paycode import send_payment_code
+from bot.messages.paycode import resend_from_outbox
 from bot.messages.pushes import SEND_PAYMENT_CODE
 from bot.payments.midtrans import MidtransClient
 from bot.payments.reconcile import QUIET_PERIOD, reconcile_once
 from bot.payments.service import PaymentService
-from bot.persistence import SQLitePersistence
 from bot.platform.fairness import ShopGate, ShopPaused, ShopRequest
 from bot.platform.hosting import Hosting, shop_store
 from bot.platform.shops import HostedShop, ShopDirectory
 from bot.platform.wakeups import Wakeups
-from bot.rules.clock import WIB, Clock, utc_now
+from bot.rules.clock import Clock, utc_now
 from bot.rules.orders import PENDING, OrderStatus
 from bot.shop.services import KEY, Services
-from storage import OutboxMessage, Store, Tx
+from storage import Store, Tx
 from storage.locks import LockLost, LockSession
 from storage.postgres import PostgresStore
 from storage.wakeups import Wakeup
@@ -472,37 +469,22 @@ class PlatformWorker:
         gate = self._gate(shop.id)
         request = ShopRequest(self._request, gate)
         application = (
-            Application.builder()
-            .token(settings.telegram_token.get())
-            .request(request)
-            .get_updates_request(request)
-            .base_url(settings.telegram_base_url)
-            .base_file_url(settings.telegram_base_file_url)
-            .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=WIB))
-            .rate_limiter(AIORateLimiter(max_retries=2))
-            .persistence(SQLitePersistence(store))
-            .concurrent_updates(PerUserUpdateProcessor())
-            .context_types(CONTEXT_TYPES)
-            .updater(None)
-            .job_queue(None)
-            .build()
-        )
+            shop_application(settings, store, request, request).updater(None).job_queue(None)
+        ).build()
         register_handlers(application)
         application.add_error_handler(self._on_error_of(shop.id))
         midtrans = self._hosting.midtrans_client(settings)
         services: Services | None = None
 
-        async def send_code(message: OutboxMessage) -> None:
-            order = await store.run(Tx.order, str(message.payload["order_id"]))
-            if order is None or order.charge is None or services is None:
-                return
-            await send_payment_code(application.bot, order, (await services.shop()).name)
+        async def shop_name() -> str:
+            assert services is not None  # set before the outbox starts
+            return (await services.shop()).name
 
         outbox = OutboxSender(
             store,
             application.bot,
             self._clock,
-            special={SEND_PAYMENT_CODE: send_code},
+            special={SEND_PAYMENT_CODE: resend_from_outbox(store, application.bot, shop_name)},
             on_invalid_token=lambda: self._suspend_soon(shop.id),
             hold=gate.hold,
         )
