@@ -389,6 +389,11 @@ async def delete_sure(update: Update, context: Context) -> None:
 
 
 async def rotate_key_ask(update: Update, context: Context) -> int:
+    return await _ask_for_shop(update, context, "platform.rotate.ask_key", ASK_NEW_KEY)
+
+
+async def _ask_for_shop(update: Update, context: Context, question: str, step: int) -> int:
+    """A shop card's rotate or replace button: remember the shop (if the user's), ask."""
     shop = await _own_shop(update, context)
     if shop is None:
         return ConversationHandler.END
@@ -396,9 +401,8 @@ async def rotate_key_ask(update: Update, context: Context) -> int:
     assert context.user_data is not None
     context.user_data.clear()
     context.user_data["shop_id"] = shop.id
-    text = t(user_lang(update), "platform.rotate.ask_key", username=_name(shop.bot_username))
-    await reply(update, text)
-    return ASK_NEW_KEY
+    await reply(update, t(user_lang(update), question, username=_name(shop.bot_username)))
+    return step
 
 
 async def _still_own(update: Update, context: Context) -> HostedShop | None:
@@ -428,16 +432,7 @@ async def new_key_pasted(update: Update, context: Context) -> int:
 
 
 async def replace_token_ask(update: Update, context: Context) -> int:
-    shop = await _own_shop(update, context)
-    if shop is None:
-        return ConversationHandler.END
-    await answer(update)
-    assert context.user_data is not None
-    context.user_data.clear()
-    context.user_data["shop_id"] = shop.id
-    text = t(user_lang(update), "platform.replace.ask_token", username=_name(shop.bot_username))
-    await reply(update, text)
-    return ASK_NEW_TOKEN
+    return await _ask_for_shop(update, context, "platform.replace.ask_token", ASK_NEW_TOKEN)
 
 
 async def new_token_pasted(update: Update, context: Context) -> int:
