@@ -8,7 +8,6 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 import psycopg
@@ -23,8 +22,9 @@ from bot.platform.shops import HostedShop, ShopDirectory
 from bot.shop.checkout import charge_order
 from bot.shop.services import Services
 from devtools.midtrans import MidtransSandbox
-from storage import NewOrder, OrderItem, Tx
+from storage import OrderItem, Tx
 from storage.postgres import PostgresStore
+from tests.support.orders import unpaid_order
 from tests.support.servers import serve_app
 from tests.support.world import FakeClock
 
@@ -186,21 +186,7 @@ async def _order_charged(edge: Edge, name: str, order_id: str, amount: int) -> S
     await store.run(Tx.save_customer, USER, USER, now, name="Budi", phone="+6281234567890")
     order = await store.run(
         Tx.create_order,
-        NewOrder(
-            id=order_id,
-            customer_id=USER,
-            chat_id=USER,
-            status="awaiting_payment",
-            items=(OrderItem(None, "Kopi", amount, 1),),
-            delivery_fee=0,
-            fulfilment="pickup",
-            customer_name="Budi",
-            customer_phone="+6281234567890",
-            customer_email="",
-            language="id",
-            created_at=now,
-            expires_at=now + timedelta(hours=24),
-        ),
+        unpaid_order(order_id, (OrderItem(None, "Kopi", amount, 1),), now=now, customer=USER),
     )
     await charge_order(services, order, await services.shop())
     await midtrans.aclose()

@@ -11,9 +11,10 @@ import pytest
 
 from bot.platform.hosting import shop_store
 from bot.platform.shops import HostedShop, ShopDirectory, TokenTaken
-from storage import NewOrder, OrderItem, Tx
+from storage import OrderItem, Tx
 from storage.postgres import PostgresStore
 from storage.tx import SHOP_DATA_TABLES
+from tests.support.orders import unpaid_order
 
 TOKEN_A = "7001234567:AAHx9yqk2Zm4pQ1rT8vW3nB6cD5eF7gH0jK"
 TOKEN_B = "7009876543:BBHx9yqk2Zm4pQ1rT8vW3nB6cD5eF7gH0jK"
@@ -170,21 +171,7 @@ async def _fill(store: PostgresStore) -> None:
     await store.run(Tx.save_customer, 4242, 4242, NOW, name="Budi")
     await store.run(
         Tx.create_order,
-        NewOrder(
-            id="WB-1",
-            customer_id=4242,
-            chat_id=4242,
-            status="awaiting_payment",
-            items=(OrderItem(product.id, "Kopi", 18_000, 1),),
-            delivery_fee=0,
-            fulfilment="pickup",
-            customer_name="Budi",
-            customer_phone="+6281234567890",
-            customer_email="",
-            language="id",
-            created_at=NOW,
-            expires_at=NOW + timedelta(hours=24),
-        ),
+        unpaid_order("WB-1", (OrderItem(product.id, "Kopi", 18_000, 1),), now=NOW, customer=4242),
     )
     await store.run(Tx.save_charge, "WB-1", "trx", "1111", None, {}, NOW)
     await store.run(Tx.add_history, "WB-1", "awaiting_payment", "paid", "test", NOW)

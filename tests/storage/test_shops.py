@@ -9,26 +9,15 @@ import pytest
 
 from storage import NewOrder, OrderItem, OutOfStock, Tx
 from tests.storage.conftest import Backend
+from tests.support.orders import unpaid_order
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 USER = 4242
 
 
 def _order(order_id: str, price: int, product_id: int | None = None) -> NewOrder:
-    return NewOrder(
-        id=order_id,
-        customer_id=USER,
-        chat_id=USER,
-        status="awaiting_payment",
-        items=(OrderItem(product_id, "Kopi", price, 1),),
-        delivery_fee=0,
-        fulfilment="pickup",
-        customer_name="Budi",
-        customer_phone="+6281234567890",
-        customer_email="",
-        language="id",
-        created_at=NOW,
-        expires_at=NOW + timedelta(hours=24),
+    return unpaid_order(
+        order_id, (OrderItem(product_id, "Kopi", price, 1),), now=NOW, customer=USER
     )
 
 

@@ -8,26 +8,13 @@ import pytest
 
 from storage import NewOrder, OrderItem, OutOfStock, Store, Tx
 from tests.storage.conftest import Backend
+from tests.support.orders import unpaid_order
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 def _order(order_id: str, *items: OrderItem, fee: int = 0) -> NewOrder:
-    return NewOrder(
-        id=order_id,
-        customer_id=7,
-        chat_id=7,
-        status="awaiting_payment",
-        items=items,
-        delivery_fee=fee,
-        fulfilment="pickup",
-        customer_name="Budi",
-        customer_phone="+6281234567890",
-        customer_email="",
-        language="id",
-        created_at=NOW,
-        expires_at=NOW + timedelta(hours=24),
-    )
+    return unpaid_order(order_id, items, now=NOW, customer=7, fee=fee)
 
 
 async def test_create_order_reserves_and_release_returns_stock(store: Store) -> None:

@@ -22,6 +22,42 @@ async def add_products(store: Store, now: datetime) -> tuple[Product, Product]:
     return kopi, roti
 
 
+def unpaid_order(
+    order_id: str,
+    items: Sequence[OrderItem],
+    *,
+    now: datetime,
+    customer: int = 1001,
+    language: str = "id",
+    fee: int = 0,
+    fulfilment: str = "pickup",
+    name: str = "Budi",
+    phone: str = "+6281234567890",
+    expiry: timedelta = timedelta(hours=24),
+    address: str | None = None,
+    note: str | None = None,
+) -> NewOrder:
+    """The order row checkout writes before the charge (``Tx.create_order``'s argument), for
+    tests that write orders straight into a store."""
+    return NewOrder(
+        id=order_id,
+        customer_id=customer,
+        chat_id=customer,
+        status=OrderStatus.AWAITING_PAYMENT,
+        items=tuple(items),
+        delivery_fee=fee,
+        fulfilment=fulfilment,
+        customer_name=name,
+        customer_phone=phone,
+        customer_email="",
+        language=language,
+        created_at=now,
+        expires_at=now + expiry,
+        address=address,
+        note=note,
+    )
+
+
 async def place_order(
     store: Store,
     midtrans: MidtransClient,
@@ -45,20 +81,17 @@ async def place_order(
     lines = tuple(OrderItem(p.id, p.name, p.price, qty) for p, qty in items)
     await store.run(
         Tx.create_order,
-        NewOrder(
-            id=order_id,
-            customer_id=chat_id,
-            chat_id=chat_id,
-            status=OrderStatus.AWAITING_PAYMENT,
-            items=lines,
-            delivery_fee=delivery_fee,
-            fulfilment=fulfilment,
-            customer_name=name,
-            customer_phone=phone,
-            customer_email="",
+        unpaid_order(
+            order_id,
+            lines,
+            now=now,
+            customer=chat_id,
             language=language,
-            created_at=now,
-            expires_at=now + expiry,
+            fee=delivery_fee,
+            fulfilment=fulfilment,
+            name=name,
+            phone=phone,
+            expiry=expiry,
             address=address,
             note=note,
         ),
