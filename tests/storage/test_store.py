@@ -82,8 +82,8 @@ async def test_a_failing_transaction_leaves_nothing(tmp_path: Path) -> None:
         await store.close()
 
 
-async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "shop.db")
+async def assert_foreign_keys_enforced(store: Store) -> None:
+    """An order line of no order is refused by the database itself; the store is closed."""
 
     def orphan_item(tx: Tx) -> None:
         tx.conn.execute(
@@ -96,3 +96,7 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
             await store.run(orphan_item)
     finally:
         await store.close()
+
+
+async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    await assert_foreign_keys_enforced(await Store.open(tmp_path / "shop.db"))
